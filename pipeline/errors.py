@@ -1,0 +1,29 @@
+"""Errors a client can cause, each with a stable code that goes back to it."""
+
+
+class ClientError(Exception):
+    """A problem with what one client sent; the server answers it and carries on."""
+
+    code = "bad_request"
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def as_event(self):
+        """Return the payload of the Socket.IO `error` event."""
+        return {"code": self.code, "message": self.message}
+
+
+class FrameError(ClientError):
+    """A frame that cannot be decoded or is not allowed."""
+
+    code = "bad_frame"
+
+
+class SettingsError(ClientError):
+    """A settings update with an unknown key or a bad value."""
+
+    code = "bad_settings"

@@ -1,0 +1,140 @@
+"""Camera frames in, processed frames out: the Flask-SocketIO app, its events and its command line."""
+
+import argparse
+import logging
+import pathlib
+import sys
+
+import torch
+from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask_socketio import SocketIO, emit
+
+from pipeline import ModelNotFound, Pipeline, PipelineConfig, find_landmark_model
+from pipeline.codec import Limits
+from streaming.config import ASYNC_MODES, load_config
+from streaming.http_server import serve
+from streaming.hub import StreamHub
+from streaming.runtime import runtime_for
+
+log = logging.getLogger("process")
+
+ROOT = pathlib.Path(__file__).resolve().parent
+SOCKETIO_CLIENT_DIR = ROOT / "node_modules" / "socket.io-client" / "dist"
+SOCKETIO_CLIENT_FILE = "socket.io.min.js"
+
+
+def build_pipeline(config):
+    """Build the pipeline once: kernels and the landmark model are loaded here, not per frame."""
+    # Workers already use every core; torch's own intra-op threads would spin beside dlib.
+    torch.set_num_threads(1)
+    limits = Limits(config["max_frame_bytes"], config["max_pixels"])
+    return Pipeline(PipelineConfig(
+        landmark_model=str(find_landmark_model(config["landmark_model"])),
+        device=config["device"],
+        detect_width=config["detect_width"],
+        redetect_every=config["redetect_every"],
+        limits=limits,
+    ))
+
+
+def create_app(config=None):
+    """Build the Flask app, its Socket.IO server and the stream hub; start the workers."""
+    config = load_config(config)
+    pipeline = build_pipeline(config)
+    log.info("pipeline: %r", pipeline)
+    app = Flask(__name__)
+    app.config["STREAM"] = config
+    socketio = SocketIO(
+        app,
+        async_mode=config["async_mode"],
+        # Room above our own frame limit, so an oversized frame gets a clear error
+        # instead of the transport silently dropping the connection.
+        max_http_buffer_size=2 * config["max_frame_bytes"],
+        cors_allowed_origins=None,  # same origin only
+    )
+    runtime = runtime_for(socketio, config["async_mode"], config["workers"])
+    hub = StreamHub(pipeline, runtime, socketio.emit, config["workers"], config["stats_interval"])
+    register_routes(app, hub)
+    register_events(socketio, hub)
+    hub.start()
+    app.extensions["stream_hub"] = hub
+    if not (SOCKETIO_CLIENT_DIR / SOCKETIO_CLIENT_FILE).is_file():
+        log.warning("the page needs the Socket.IO client from npm: run `npm ci` in %s", ROOT)
+    return app
+
+
+def register_routes(app, hub):
+    """Add the page, the locally served Socket.IO client and a health check."""
+
+    @app.get("/")
+    def index():
+        return render_template("index.html")
+
+    @app.get("/vendor/socket.io.min.js")
+    def socketio_client():
+        if not (SOCKETIO_CLIENT_DIR / SOCKETIO_CLIENT_FILE).is_file():
+            abort(404, "Socket.IO client missing: run `npm ci`")
+        return send_from_directory(SOCKETIO_CLIENT_DIR, SOCKETIO_CLIENT_FILE)
+
+    @app.get("/healthz")
+    def health():
+        return jsonify(ok=True, clients=len(hub.sessions))
+
+
+def register_events(socketio, hub):
+    """Wire the Socket.IO protocol (see README) to the hub."""
+
+    @socketio.on("connect")
+    def on_connect(auth=None):
+        session = hub.connect(request.sid)
+        emit("settings", session.settings.as_dict())
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_reason):
+        hub.disconnect(request.sid)
+
+    @socketio.on("image")
+    def on_image(*args):
+        # Exactly one argument is a frame; none or several is the wrong type, like a dict is.
+        return hub.receive(request.sid, args[0] if len(args) == 1 else args)
+
+    @socketio.on("settings")
+    def on_settings(changes=None):
+        answer = hub.update_settings(request.sid, changes)
+        emit("settings", answer["settings"])
+        return answer
+
+
+def parse_args(argv=None):
+    """Parse the command line; unset options fall back to the environment, then defaults."""
+    parser = argparse.ArgumentParser(description="Process camera frames over Socket.IO.")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, env HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 9990, env PORT)")
+    parser.add_argument("--async-mode", choices=ASYNC_MODES, help="default threading, env ASYNC_MODE")
+    parser.add_argument("--workers", type=int, help="processing threads (default: CPU cores)")
+    parser.add_argument("--landmark-model", help="path to shape_predictor_68_face_landmarks.dat")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default INFO)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Run the server from the command line."""
+    args = parse_args(argv)
+    overrides = {key: value for key, value in vars(args).items() if value is not None}
+    config = load_config(overrides)
+    logging.basicConfig(level=config["log_level"].upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(overrides)
+    except ModelNotFound as exc:
+        log.error("%s", exc)
+        return 2
+    try:
+        serve(app, config["async_mode"], config["host"], config["port"])
+    except KeyboardInterrupt:
+        log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

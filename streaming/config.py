@@ -1,0 +1,58 @@
+"""Server configuration in layers: defaults, then environment, then explicit overrides."""
+
+import os
+
+DEFAULTS = {
+    "host": "127.0.0.1",
+    "port": 9990,
+    "async_mode": "threading",
+    "workers": os.cpu_count() or 2,
+    "landmark_model": None,
+    "device": None,
+    "detect_width": 320,
+    "redetect_every": 5,
+    "max_frame_bytes": 4 * 1024 * 1024,
+    "max_pixels": 3840 * 2160,
+    "stats_interval": 1.0,
+    "log_level": "INFO",
+}
+
+ASYNC_MODES = ("threading", "eventlet")
+
+# Environment variable -> (config key, parser).
+ENVIRONMENT = {
+    "HOST": ("host", str),
+    "PORT": ("port", int),
+    "ASYNC_MODE": ("async_mode", str),
+    "WORKERS": ("workers", int),
+    "LANDMARK_MODEL": ("landmark_model", str),
+    "TORCH_DEVICE": ("device", str),
+    "MAX_FRAME_BYTES": ("max_frame_bytes", int),
+    "MAX_PIXELS": ("max_pixels", int),
+    "LOG_LEVEL": ("log_level", str),
+}
+
+
+def from_environment(environ=os.environ):
+    """Return the config keys set in the environment, parsed."""
+    found = {}
+    for variable, (key, parse) in ENVIRONMENT.items():
+        if environ.get(variable):
+            try:
+                found[key] = parse(environ[variable])
+            except ValueError:
+                raise ValueError(f"${variable}={environ[variable]!r} is not a valid {parse.__name__}") from None
+    return found
+
+
+def load_config(overrides=None, environ=os.environ):
+    """Return defaults updated by the environment, then by `overrides` (None values ignored)."""
+    config = dict(DEFAULTS)
+    config.update(from_environment(environ))
+    config.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    unknown = set(config) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+    if config["async_mode"] not in ASYNC_MODES:
+        raise ValueError(f"async_mode must be one of {', '.join(ASYNC_MODES)}")
+    return config

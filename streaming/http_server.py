@@ -1,0 +1,54 @@
+"""Serve the WSGI app with small-packet latency fixed, in threading or eventlet mode."""
+
+import logging
+import socket
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+log = logging.getLogger(__name__)
+
+
+def _no_delay(sock):
+    # A binary Socket.IO event goes out as two writes; with Nagle on, the second waits for
+    # the peer's delayed ACK and every round trip costs ~40 ms instead of ~2 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class NoDelayHandler(WSGIRequestHandler):
+    """Werkzeug handler that turns Nagle off on each accepted connection."""
+
+    def setup(self):
+        super().setup()
+        _no_delay(self.connection)
+
+    def log_request(self, code="-", size="-"):
+        """Log requests at debug level: long-polling would otherwise flood the log."""
+        log.debug("%s %s %s", self.command, self.path.split("?")[0], code)
+
+
+def serve_threading(app, host, port, ssl_context=None):
+    """Serve with one OS thread per connection (Flask-SocketIO's threading mode)."""
+    server = make_server(host, port, app, threaded=True, request_handler=NoDelayHandler,
+                         ssl_context=ssl_context)
+    log.info("serving on %s://%s:%d (threading)", "https" if ssl_context else "http", host, port)
+    server.serve_forever()
+
+
+def serve_eventlet(app, host, port, ssl_context=None):
+    """Serve with eventlet green threads."""
+    import eventlet
+    import eventlet.wsgi
+
+    listener = eventlet.listen((host, port))
+    # Linux copies TCP_NODELAY from the listening socket to every accepted one.
+    _no_delay(listener)
+    if ssl_context is not None:
+        listener = ssl_context.wrap_socket(listener, server_side=True)
+    log.info("serving on %s://%s:%d (eventlet)", "https" if ssl_context else "http", host, port)
+    eventlet.wsgi.server(listener, app, log_output=False)
+
+
+def serve(app, async_mode, host, port, ssl_context=None):
+    """Serve `app` until interrupted, in the given async mode."""
+    runner = serve_eventlet if async_mode == "eventlet" else serve_threading
+    runner(app, host, port, ssl_context)

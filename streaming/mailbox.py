@@ -1,0 +1,45 @@
+"""A one-slot mailbox: the newest frame wins and nothing queues behind it."""
+
+import threading
+
+
+class Mailbox:
+    """Holds at most one waiting frame per client and knows whether a worker owns the client.
+
+    The lock is held only for a few assignments and never across I/O, so it is safe
+    in threading mode and among eventlet green threads alike.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting = None
+        self._scheduled = False
+        self.dropped = 0
+
+    def put(self, item):
+        """Store `item`, replacing any waiting one; return True if the client needs scheduling."""
+        with self._lock:
+            if self._waiting is not None:
+                self.dropped += 1
+            self._waiting = item
+            if self._scheduled:
+                return False
+            self._scheduled = True
+            return True
+
+    def take(self):
+        """Remove and return the waiting item (None if there is none)."""
+        with self._lock:
+            item, self._waiting = self._waiting, None
+            return item
+
+    def finish(self):
+        """Mark the current item done; return True if another is waiting and needs scheduling."""
+        with self._lock:
+            self._scheduled = self._waiting is not None
+            return self._scheduled
+
+    def clear(self):
+        """Drop whatever is waiting, as on disconnect."""
+        with self._lock:
+            self._waiting = None

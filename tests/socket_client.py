@@ -1,0 +1,56 @@
+"""A real python-socketio client that records every event it receives, for tests."""
+
+import collections
+import queue
+import threading
+
+import socketio
+
+DEFAULT_TIMEOUT_S = 10
+
+
+class RecordingClient:
+    """Connects to the server and keeps each event's payloads in its own queue."""
+
+    EVENTS = ("response_back", "stats", "error", "settings")
+
+    def __init__(self, url, **connect_options):
+        self.sio = socketio.Client(reconnection=False)
+        self.queues = collections.defaultdict(queue.Queue)
+        self.counts = collections.Counter()
+        self._lock = threading.Lock()
+        for event in self.EVENTS:
+            self.sio.on(event, self._recorder(event))
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10, **connect_options)
+
+    def _recorder(self, event):
+        def record(*args):
+            with self._lock:
+                self.counts[event] += 1
+            self.queues[event].put(args if len(args) > 1 else args[0])
+        return record
+
+    def send(self, payload):
+        """Emit one `image` event and return the server's ack."""
+        return self.sio.call("image", payload, timeout=DEFAULT_TIMEOUT_S)
+
+    def settings(self, changes):
+        """Send a `settings` update and return the server's answer."""
+        return self.sio.call("settings", changes, timeout=DEFAULT_TIMEOUT_S)
+
+    def next(self, event, timeout=DEFAULT_TIMEOUT_S):
+        """Return the next payload of `event`, waiting at most `timeout` seconds."""
+        return self.queues[event].get(timeout=timeout)
+
+    def drain(self, event):
+        """Return and forget every payload of `event` received so far."""
+        items = []
+        while True:
+            try:
+                items.append(self.queues[event].get_nowait())
+            except queue.Empty:
+                return items
+
+    def close(self):
+        """Disconnect."""
+        self.sio.disconnect()
