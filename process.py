@@ -4,6 +4,7 @@ import argparse
 import logging
 import pathlib
 import sys
+import threading
 
 import torch
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
@@ -78,7 +79,7 @@ def register_routes(app, hub):
 
     @app.get("/healthz")
     def health():
-        return jsonify(ok=True, clients=len(hub.sessions))
+        return jsonify(ok=True, clients=len(hub.sessions), threads=threading.active_count())
 
 
 def register_events(socketio, hub):

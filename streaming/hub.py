@@ -92,7 +92,12 @@ class StreamHub:
                 return
             frame = session.mailbox.take()
             if frame is not None and not session.closed:
-                self._process(session, frame)
+                try:
+                    self._process(session, frame)
+                except Exception:  # a bug must not kill a worker that serves everyone
+                    log.exception("client %s: frame %d failed", session.sid, frame.seq)
+                    self.emit("error", {"code": "internal_error", "message": "processing failed"},
+                              to=session.sid)
             if session.mailbox.finish() and not session.closed:
                 self._ready.put(session)
 
@@ -104,16 +109,12 @@ class StreamHub:
         except ClientError as exc:
             self.reject(session, exc)
             return
-        except Exception:  # a bug must not kill the worker that serves everyone
-            log.exception("client %s: frame %d failed", session.sid, frame.seq)
-            self.emit("error", {"code": "internal_error", "message": "processing failed"},
-                      to=session.sid)
-            return
         if session.closed:
             return
         session.stats.frame_processed(result.timings)
         meta = {"seq": frame.seq, "ms": round(result.timings["total"], 2)}
-        self.emit("response_back", result.payload, meta, to=session.sid)
+        # A tuple is sent as two event arguments: the frame, then its metadata.
+        self.emit("response_back", (result.payload, meta), to=session.sid)
 
     def _tick_stats(self):
         while self._running:

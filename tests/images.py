@@ -1,6 +1,7 @@
 """The shipped face photo, encodings of it, and colour measurements used by the tests."""
 
 import base64
+import functools
 import pathlib
 
 import cv2
@@ -41,10 +42,14 @@ def decode(payload):
     return cv2.imdecode(np.frombuffer(payload, np.uint8), cv2.IMREAD_COLOR)
 
 
+@functools.lru_cache(maxsize=1)
+def _dlib_models():
+    return dlib.get_frontal_face_detector(), dlib.shape_predictor(str(find_landmark_model()))
+
+
 def reference_lip_masks(frame):
     """Return (lips, mouth_opening) masks found by dlib at full resolution, independently of the pipeline."""
-    detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(str(find_landmark_model()))
+    detector, predictor = _dlib_models()
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     lips = np.zeros(gray.shape, np.uint8)
     mouth = np.zeros(gray.shape, np.uint8)

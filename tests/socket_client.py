@@ -52,5 +52,9 @@ class RecordingClient:
                 return items
 
     def close(self):
-        """Disconnect."""
-        self.sio.disconnect()
+        """Disconnect without waiting for the socket to finish closing.
+
+        The server sees the disconnect at once, but websocket-client then waits up to 3 s
+        for a close frame the server already sent; a daemon thread absorbs that wait.
+        """
+        threading.Thread(target=self.sio.disconnect, daemon=True).start()
