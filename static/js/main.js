@@ -1,67 +1,88 @@
 'use strict';
-import { captureJpeg, showJpeg } from './frames.js';
+// Wire the page together: camera -> flow-controlled sender -> Socket.IO -> processed frame.
+
+import { CameraControls } from './camera-controls.js';
+import { cameraUnavailableReason } from './camera-errors.js';
+import { connect } from './connection.js';
+import { showConnection } from './connection-view.js';
+import { captureJpeg, frameBlob, frameBytes, showFrame } from './frames.js';
+import { Notice } from './notice.js';
 import { FrameSender } from './sender.js';
+import { SettingsPanel } from './settings-panel.js';
+import { download } from './snapshot.js';
+import { Telemetry } from './telemetry.js';
 
 const $ = (id) => document.getElementById(id);
-const video = $('preview');
 const output = $('processed');
 const canvas = document.createElement('canvas');
-const socket = window.io({ transports: ['websocket'] });
-let stream = null;
+const notice = new Notice($('notice'));
+const telemetry = new Telemetry(document.body);
+const socket = connect(showConnection);
+const panel = new SettingsPanel($('processing'), socket);
+let lastFrame = null;  // Blob of the processed frame on screen, for the snapshot
+let paused = false;
 
-function setStatus(text, isError = false) {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', isError);
-}
+const camera = new CameraControls($('preview'), {
+  notice,
+  onStarted: () => { setPaused(false); sender.start(); },
+  onStopped: () => { sender.stop(); $('pause').disabled = true; },
+});
 
-const sender = new FrameSender(async () => {
-  if (!socket.connected || !video.videoWidth) return false;
-  const jpeg = await captureJpeg(video, canvas, 0.7);
-  if (!jpeg) return false;
-  socket.emit('image', jpeg);
+const sender = new FrameSender(sendFrame, Number($('fps').value));
+
+/** Capture and emit one frame; false when there is nothing to send right now. */
+async function sendFrame() {
+  if (!socket.connected || !camera.camera.active) return false;
+  const quality = Number($('upload-quality').value) / 100;
+  const jpeg = await captureJpeg($('preview'), canvas, Number($('capture-size').value), quality);
+  if (!jpeg || !socket.connected) return false;
+  socket.emit('image', jpeg, (ack) => { if (ack && ack.error) sender.answered(); });
+  telemetry.up.add(jpeg.byteLength);
   return true;
+}
+
+function onFrame(frame, meta) {
+  sender.answered();
+  telemetry.down.add(frameBytes(frame));
+  telemetry.showLatency(sender.latencyMs);
+  lastFrame = frameBlob(frame);
+  showFrame(output, lastFrame);
+  if (meta && meta.seq !== undefined) output.dataset.seq = String(meta.seq);
+  $('output-empty').hidden = true;
+  $('snapshot').disabled = false;
+  notice.clear('server');
+}
+
+function setPaused(value) {
+  paused = value;
+  $('pause').disabled = !camera.camera.active;
+  $('pause').setAttribute('aria-pressed', String(paused));
+  $('pause').textContent = paused ? 'Resume' : 'Pause';
+}
+
+function togglePause() {
+  setPaused(!paused);
+  if (paused) sender.stop();
+  else sender.start();
+}
+
+socket.on('connect', () => panel.send());  // a new connection is a new server session: restore settings
+socket.on('response_back', onFrame);
+socket.on('stats', (stats) => telemetry.showStats(stats, sender.latencyMs));
+socket.on('error', (err) => notice.show('server', `Server: ${err.message} (${err.code})`));
+
+$('pause').addEventListener('click', togglePause);
+$('snapshot').addEventListener('click', () => { if (lastFrame) download(lastFrame); });
+$('fps').addEventListener('input', (event) => {
+  $('fps-value').textContent = event.target.value;
+  sender.setFps(Number(event.target.value));
+});
+$('upload-quality').addEventListener('input', (event) => {
+  document.querySelector('output[for="upload-quality"]').textContent = event.target.value;
 });
 
-socket.on('connect', () => setStatus('Connected'));
-socket.on('disconnect', () => setStatus('Disconnected, reconnecting…', true));
-socket.on('connect_error', (err) => setStatus(`Cannot connect: ${err.message}`, true));
-socket.on('response_back', (frame) => { showJpeg(output, frame); sender.answered(); });
-socket.on('error', (err) => { setStatus(`Server: ${err.message}`, true); sender.answered(); });
-socket.on('stats', (s) => {
-  $('telemetry').textContent = `in ${s.fps_in} FPS · out ${s.fps_out} FPS · dropped ${s.dropped}`
-    + ` · ${s.total_ms} ms/frame · round trip ${sender.latencyMs.toFixed(0)} ms`;
-});
-
-async function start() {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    setStatus('Camera needs a secure page: open the https link or use localhost.', true);
-    return;
-  }
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
-  } catch (err) {
-    setStatus(`Camera error: ${err.name}: ${err.message}`, true);
-    return;
-  }
-  video.srcObject = stream;
-  await video.play();
+const unavailable = cameraUnavailableReason();
+if (unavailable) {
+  notice.show('camera', unavailable);
   $('start').disabled = true;
-  $('stop').disabled = false;
-  sender.start();
 }
-
-function stop() {
-  sender.stop();
-  if (stream) stream.getTracks().forEach((track) => track.stop());
-  stream = null;
-  video.srcObject = null;
-  $('start').disabled = false;
-  $('stop').disabled = true;
-}
-
-$('start').addEventListener('click', start);
-$('stop').addEventListener('click', stop);
-$('fps').addEventListener('input', (e) => {
-  $('fps-value').textContent = e.target.value;
-  sender.setFps(Number(e.target.value));
-});

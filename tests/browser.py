@@ -1,0 +1,68 @@
+"""Headless Debian Chromium with a fake camera playing the shipped face, driven by Playwright."""
+
+import base64
+import pathlib
+import shutil
+
+import cv2
+import numpy as np
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+INSECURE_HOST = "test.lan"  # mapped to 127.0.0.1, so http://test.lan:PORT is not a secure origin
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+# Without the background-networking flags Chromium's own connections get refused noisily.
+QUIET = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def write_y4m(path, frame, count=30, fps=30):
+    """Write a BGR frame (even width and height) as a `count`-frame YUV4MPEG2 clip in I420."""
+    height, width = frame.shape[:2]
+    planes = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes()
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for _ in range(count):
+            out.write(b"FRAME\n")
+            out.write(planes)
+    return pathlib.Path(path)
+
+
+def chromium_args(y4m_path):
+    """Flags for a quiet headless Chromium whose camera plays `y4m_path`."""
+    return [*QUIET,
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m_path}",
+            f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]
+
+
+# Counts the binary WebSocket messages the page sends (the JPEG frames), with their times,
+# without touching the page's own code.
+COUNT_SENT_FRAMES = """
+(() => {
+  window.__sentFrames = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data !== 'string') window.__sentFrames.push(performance.now());
+    return send.call(this, data);
+  };
+})();
+"""
+
+# Reads the processed <img> back as PNG, pixel for pixel, through a canvas.
+READ_IMAGE = """
+(img) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  canvas.getContext('2d').drawImage(img, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+"""
+
+
+def png_frame(data_url):
+    """Decode a PNG data URL into a BGR frame."""
+    raw = base64.b64decode(data_url.split(",", 1)[1])
+    return cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
