@@ -9,13 +9,14 @@ import threading
 import torch
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_socketio import SocketIO, emit
+from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 
-from pipeline import ModelNotFound, Pipeline, PipelineConfig, find_landmark_model
+from pipeline import ClientError, ModelNotFound, Pipeline, PipelineConfig, find_landmark_model
 from pipeline.codec import Limits
 from streaming.config import ASYNC_MODES, load_config
 from streaming.http_server import serve
 from streaming.hub import StreamHub
-from streaming.runtime import runtime_for
+from streaming.runtime import outgoing_backlog, runtime_for
 
 log = logging.getLogger("process")
 
@@ -54,7 +55,8 @@ def create_app(config=None):
         cors_allowed_origins=None,  # same origin only
     )
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
-    hub = StreamHub(pipeline, runtime, socketio.emit, config["workers"], config["stats_interval"])
+    hub = StreamHub(pipeline, runtime, socketio.emit, outgoing_backlog(socketio),
+                    config["workers"], config["stats_interval"])
     register_routes(app, hub)
     register_events(socketio, hub)
     hub.start()
@@ -79,7 +81,7 @@ def register_routes(app, hub):
 
     @app.get("/healthz")
     def health():
-        return jsonify(ok=True, clients=len(hub.sessions), threads=threading.active_count())
+        return jsonify(ok=True, clients=len(hub.clients), threads=threading.active_count())
 
 
 def register_events(socketio, hub):
@@ -87,8 +89,14 @@ def register_events(socketio, hub):
 
     @socketio.on("connect")
     def on_connect(auth=None):
-        session = hub.connect(request.sid)
-        emit("settings", session.settings.as_dict())
+        name = auth.get("source") if isinstance(auth, dict) else None
+        try:
+            client = hub.connect(request.sid, name)
+        except ClientError as exc:
+            log.warning("refused %s: %s", request.sid, exc.message)
+            raise ConnectionRefused(exc.message, {"code": exc.code}) from None
+        emit("settings", client.settings.as_dict())
+        emit("sources", hub.list_sources())
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason):
@@ -104,6 +112,18 @@ def register_events(socketio, hub):
         answer = hub.update_settings(request.sid, changes)
         emit("settings", answer["settings"])
         return answer
+
+    @socketio.on("watch")
+    def on_watch(target=None):
+        return hub.watch(request.sid, target)
+
+    @socketio.on("list_sources")
+    def on_list_sources(*_):
+        return hub.list_sources()
+
+    @socketio.on("source_status")
+    def on_source_status(status=None):
+        return hub.set_status(request.sid, status)
 
 
 def parse_args(argv=None):

@@ -84,12 +84,16 @@ def decode(payload, limits=Limits()):
     return frame
 
 
-def encode(frame, form, quality):
-    """Encode a frame as JPEG, in the wire form the client sent."""
+def encode(frame, quality):
+    """Encode a frame as JPEG bytes."""
     ok, buffer = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    data = buffer.tobytes()
+    return buffer.tobytes()
+
+
+def in_form(jpeg, form):
+    """Return JPEG bytes in a wire form: unchanged for bytes, wrapped for a data URL."""
     if form == DATA_URL:
-        return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
-    return data
+        return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+    return jpeg

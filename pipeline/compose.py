@@ -25,9 +25,9 @@ class PipelineConfig:
 
 @dataclasses.dataclass
 class Result:
-    """An encoded frame plus how long each step took, in milliseconds."""
+    """A JPEG-encoded frame plus how long each step took, in milliseconds."""
 
-    payload: object
+    jpeg: bytes
     timings: dict
 
 
@@ -64,14 +64,13 @@ class Pipeline:
         return frame
 
     def process(self, payload, settings, state):
-        """Decode a wire payload, run the stages and encode in the same wire form."""
+        """Decode a wire payload (data URL or bytes), run the stages and encode as JPEG."""
         started = time.perf_counter()
-        form = codec.payload_form(payload)
         frame = codec.decode(payload, self.config.limits)
         timings = {"decode": (time.perf_counter() - started) * 1000}
         frame = self.run(frame, settings, state, timings)
         encode_started = time.perf_counter()
-        out = codec.encode(frame, form, settings.jpeg_quality)
+        out = codec.encode(frame, settings.jpeg_quality)
         timings["encode"] = (time.perf_counter() - encode_started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return Result(out, timings)

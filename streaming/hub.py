@@ -1,30 +1,45 @@
-"""Connected clients, their one-slot mailboxes and the capped pool of workers that serves them."""
+"""Clients, sources and renditions, and the capped pool of workers that serves them.
 
+Every client publishes its frames as a source and watches one source (its own by
+default). Viewers of a source are grouped by settings into renditions; each
+rendition has a one-slot mailbox, so the newest frame wins, and workers take
+renditions round robin from a queue that holds each at most once.
+"""
+
+import itertools
 import logging
+import threading
+import time
 
 from pipeline import ClientError, FrameError, SettingsError
 from pipeline import codec
 
-from .session import ClientSession, Frame
+from .client import Client, Frame
+from .source import LIVE, SOURCE_NAME, STALE, Source
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+MAX_BACKLOG_PACKETS = 2
+STATUS_STATES = (LIVE, STALE)
 
 
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
-    def __init__(self, pipeline, runtime, emit, workers=2, stats_interval=1.0):
+    def __init__(self, pipeline, runtime, emit, backlog, workers=2, stats_interval=1.0):
         self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
+        self.backlog = backlog  # sid -> packets not yet written to that client's socket
         self.workers = workers
         self.stats_interval = stats_interval
-        self.sessions = {}
-        # Holds each client at most once (the mailbox guarantees it), so it is bounded
-        # by the number of clients; round-robin order keeps clients fair.
+        self.clients = {}
+        self.sources = {}
         self._ready = runtime.make_queue()
+        # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
+        self._lock = threading.Lock()
+        self._names = itertools.count(1)
         self._running = False
 
     def start(self):
@@ -40,84 +55,216 @@ class StreamHub:
         for _ in range(self.workers):
             self._ready.put(_STOP)
 
-    def connect(self, sid):
-        """Register a new client and return its session."""
-        session = ClientSession(sid)
-        self.sessions[sid] = session
-        return session
+    # Connections ---------------------------------------------------------------------
+
+    def connect(self, sid, requested_name=None):
+        """Register a client publishing as `requested_name` (or a generated name)."""
+        if requested_name is not None and not (
+            isinstance(requested_name, str) and SOURCE_NAME.match(requested_name)
+        ):
+            raise ClientError("a source name is 1-32 letters, digits, '.', '_' or '-'",
+                              code="bad_source_name")
+        with self._lock:
+            name = requested_name or self._free_name()
+            previous = self.sources.get(name)
+            if previous is not None:
+                # A bridge that reconnects before its old connection timed out takes its name back.
+                log.info("source %s moves from %s to %s", name, previous.owner_sid, sid)
+                self._close_source(previous)
+            client = self.clients[sid] = Client(sid, name)
+            self.sources[name] = Source(name, sid)
+            self._watch(client, self.sources[name])
+        return client
 
     def disconnect(self, sid):
-        """Forget a client; a frame of its that is being processed is not answered."""
-        session = self.sessions.pop(sid, None)
-        if session is not None:
-            session.close()
+        """Forget a client and close its source; its viewers fall back to their own sources."""
+        with self._lock:
+            client = self.clients.pop(sid, None)
+            if client is None:
+                return
+            self._unwatch(client)
+            source = self.sources.get(client.source_name)
+            listed = source is not None and source.owner_sid == sid and source.frames > 0
+            if source is not None and source.owner_sid == sid:
+                self._close_source(source)
+        if listed:
+            self._announce_sources()
+
+    # Events ----------------------------------------------------------------------------
 
     def receive(self, sid, payload):
-        """Accept a frame into the client's mailbox (cheap checks only); return the ack."""
-        session = self.sessions.get(sid)
-        if session is None:
+        """Accept a frame into the mailboxes of its source's renditions; return the ack."""
+        client = self.clients.get(sid)
+        if client is None:
             return {"error": {"code": "not_connected", "message": "connect before sending frames"}}
         try:
-            codec.payload_form(payload)
+            client.form = codec.payload_form(payload)
             codec.check_size(payload, self.pipeline.config.limits)
         except FrameError as exc:
-            return self.reject(session, exc)
-        seq = session.stats.frame_received()
-        if session.mailbox.put(Frame(payload, seq)):
-            self._ready.put(session)
+            return self.reject(client, exc)
+        source = self.sources.get(client.source_name)
+        if source is None or source.owner_sid != sid:
+            return self.reject(client, ClientError(
+                f"source '{client.source_name}' was taken over by a newer connection",
+                code="source_taken"))
+        seq = client.stats.frame_received()
+        frame = Frame(payload, seq)
+        first = source.frames == 0
+        source.frames += 1
+        source.last_frame_at = frame.received_at
+        for rendition in list(source.renditions.values()):
+            schedule, replaced = rendition.mailbox.put(frame)
+            if replaced:
+                for viewer in list(rendition.viewers.values()):
+                    viewer.stats.dropped += 1
+            if schedule:
+                self._ready.put(rendition)
+        if first:
+            self._announce_sources()
         return {"seq": seq}
 
     def update_settings(self, sid, changes):
         """Apply a partial settings update atomically; return the settings in force."""
-        session = self.sessions[sid]
+        client = self.clients[sid]
         try:
-            session.settings = session.settings.updated(changes)
+            settings = client.settings.updated(changes)
         except SettingsError as exc:
-            answer = self.reject(session, exc)
-            answer["settings"] = session.settings.as_dict()
+            answer = self.reject(client, exc)
+            answer["settings"] = client.settings.as_dict()
             return answer
-        return {"settings": session.settings.as_dict()}
+        with self._lock:
+            client.settings = settings
+            if client.rendition is not None:
+                self._watch(client, client.rendition.source)
+        return {"settings": settings.as_dict()}
 
-    def reject(self, session, exc):
+    def watch(self, sid, request):
+        """Switch a client to another source (None: its own); return the ack."""
+        client = self.clients[sid]
+        request = request if isinstance(request, dict) else {"source": request}
+        name = request.get("source") or client.source_name
+        form = request.get("form", client.form)
+        with self._lock:
+            source = self.sources.get(name)
+            if source is None or form not in (codec.BYTES, codec.DATA_URL):
+                problem = (f"no live source named '{name}'" if source is None
+                           else "form must be 'bytes' or 'data_url'")
+                exc = ClientError(problem, code="bad_watch")
+            else:
+                client.form = form
+                self._watch(client, source)
+                return {"watching": name}
+        return self.reject(client, exc)
+
+    def set_status(self, sid, status):
+        """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""
+        client = self.clients[sid]
+        source = self.sources.get(client.source_name)
+        if (not isinstance(status, dict) or status.get("state") not in STATUS_STATES
+                or not isinstance(status.get("message", ""), str) or source is None):
+            return self.reject(client, ClientError(
+                "status must be {'state': 'live'|'stale', 'message': str}", code="bad_status"))
+        source.status = {"state": status["state"], "message": status.get("message", "")[:200]}
+        for viewer in source.viewers():
+            self.emit("source_status", {"source": source.name, **source.status}, to=viewer.sid)
+        self._announce_sources()
+        return {"ok": True}
+
+    def list_sources(self):
+        """Return the live sources: those that have sent at least one frame."""
+        now = time.monotonic()
+        return [s.describe(now) for s in list(self.sources.values()) if s.frames > 0]
+
+    def reject(self, client, exc):
         """Tell a client what was wrong with its input, log it once, and return the ack."""
-        session.stats.errors += 1
-        log.warning("client %s: %s: %s", session.sid, exc.code, exc.message)
-        self.emit("error", exc.as_event(), to=session.sid)
+        client.stats.errors += 1
+        log.warning("client %s: %s: %s", client.sid, exc.code, exc.message)
+        self.emit("error", exc.as_event(), to=client.sid)
         return {"error": exc.as_event()}
+
+    # Graph changes (caller holds the lock) ---------------------------------------------
+
+    def _free_name(self):
+        while True:
+            name = f"camera-{next(self._names)}"
+            if name not in self.sources:
+                return name
+
+    def _watch(self, client, source):
+        self._unwatch(client)
+        rendition = source.rendition_for(client.settings)
+        rendition.viewers[client.sid] = client
+        client.rendition = rendition
+
+    def _unwatch(self, client):
+        rendition, client.rendition = client.rendition, None
+        if rendition is not None:
+            rendition.viewers.pop(client.sid, None)
+            rendition.source.forget(rendition)
+
+    def _close_source(self, source):
+        source.closed = True
+        self.sources.pop(source.name, None)
+        for viewer in source.viewers():
+            if viewer.sid != source.owner_sid:
+                self.emit("source_status", {"source": source.name, "state": "gone",
+                                            "message": "the source disconnected"}, to=viewer.sid)
+            own = self.sources.get(viewer.source_name)
+            if own is not None and own is not source:
+                self._watch(viewer, own)
+            else:
+                self._unwatch(viewer)
+        for rendition in list(source.renditions.values()):
+            rendition.close()
+        source.renditions.clear()
+
+    def _announce_sources(self):
+        self.emit("sources", self.list_sources())
+
+    # Workers ---------------------------------------------------------------------------
 
     def _work(self):
         while True:
-            session = self._ready.get()
-            if session is _STOP:
+            rendition = self._ready.get()
+            if rendition is _STOP:
                 return
-            frame = session.mailbox.take()
-            if frame is not None and not session.closed:
+            frame = rendition.mailbox.take()
+            if frame is not None and not rendition.closed:
                 try:
-                    self._process(session, frame)
+                    self._process(rendition, frame)
                 except Exception:  # a bug must not kill a worker that serves everyone
-                    log.exception("client %s: frame %d failed", session.sid, frame.seq)
-                    self.emit("error", {"code": "internal_error", "message": "processing failed"},
-                              to=session.sid)
-            if session.mailbox.finish() and not session.closed:
-                self._ready.put(session)
+                    log.exception("source %s: frame %d failed", rendition.source.name, frame.seq)
+            if rendition.mailbox.finish() and not rendition.closed:
+                self._ready.put(rendition)
 
-    def _process(self, session, frame):
+    def _process(self, rendition, frame):
         try:
             result = self.runtime.run_cpu(
-                self.pipeline.process, frame.payload, session.settings, session.state
+                self.pipeline.process, frame.payload, rendition.settings, rendition.state
             )
         except ClientError as exc:
-            self.reject(session, exc)
+            owner = self.clients.get(rendition.source.owner_sid)
+            if owner is not None and not frame.error_reported:
+                frame.error_reported = True
+                self.reject(owner, exc)
             return
-        if session.closed:
-            return
-        session.stats.frame_processed(result.timings)
-        meta = {"seq": frame.seq, "ms": round(result.timings["total"], 2)}
-        # A tuple is sent as two event arguments: the frame, then its metadata.
-        self.emit("response_back", (result.payload, meta), to=session.sid)
+        meta = {"seq": frame.seq, "ms": round(result.timings["total"], 2),
+                "source": rendition.source.name}
+        forms = {}
+        for viewer in list(rendition.viewers.values()):
+            # A viewer whose socket still holds an unsent frame (a binary event is two packets)
+            # is slow: skip it rather than queue behind it, so it gets the newest frame once it
+            # catches up. One frame of slack keeps a busy machine's late writer from counting.
+            if self.backlog(viewer.sid) > MAX_BACKLOG_PACKETS:
+                viewer.stats.dropped += 1
+                continue
+            if viewer.form not in forms:
+                forms[viewer.form] = codec.in_form(result.jpeg, viewer.form)
+            viewer.stats.frame_delivered(result.timings)
+            self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
 
     def _tick_stats(self):
         while self._running:
             self.runtime.sleep(self.stats_interval)
-            for session in list(self.sessions.values()):
-                self.emit("stats", session.stats.snapshot(session.mailbox.dropped), to=session.sid)
+            for client in list(self.clients.values()):
+                self.emit("stats", client.stats.snapshot(), to=client.sid)

@@ -4,7 +4,7 @@ import threading
 
 
 class Mailbox:
-    """Holds at most one waiting frame per client and knows whether a worker owns the client.
+    """Holds at most one waiting frame and knows whether a worker owns its owner.
 
     The lock is held only for a few assignments and never across I/O, so it is safe
     in threading mode and among eventlet green threads alike.
@@ -17,15 +17,16 @@ class Mailbox:
         self.dropped = 0
 
     def put(self, item):
-        """Store `item`, replacing any waiting one; return True if the client needs scheduling."""
+        """Store `item`; return (needs scheduling, whether a waiting item was replaced)."""
         with self._lock:
-            if self._waiting is not None:
+            replaced = self._waiting is not None
+            if replaced:
                 self.dropped += 1
             self._waiting = item
             if self._scheduled:
-                return False
+                return False, replaced
             self._scheduled = True
-            return True
+            return True, replaced
 
     def take(self):
         """Remove and return the waiting item (None if there is none)."""

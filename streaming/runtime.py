@@ -39,3 +39,15 @@ def runtime_for(socketio, async_mode, cpu_threads):
         sleep=socketio.sleep,
         run_cpu=run_cpu,
     )
+
+
+def outgoing_backlog(socketio, namespace="/"):
+    """Return a function: Socket.IO sid -> packets queued but not yet written to its socket."""
+    server = socketio.server
+
+    def backlog(sid):
+        eio_sid = server.manager.eio_sid_from_sid(sid, namespace)
+        socket = server.eio.sockets.get(eio_sid) if eio_sid else None
+        return socket.queue.qsize() if socket is not None else 0
+
+    return backlog

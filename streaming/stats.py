@@ -8,12 +8,13 @@ TIMING_WINDOW = 30  # recent frames averaged for the per-stage milliseconds
 
 
 class StreamStats:
-    """Counters and meters for one client, written by its handler and its worker."""
+    """Counters and meters for one client, written by its handler and by workers."""
 
     def __init__(self):
         self.received = 0
         self.processed = 0
         self.errors = 0
+        self.dropped = 0  # frames of the watched source this client never got
         self.fps_in = RateMeter()
         self.fps_out = RateMeter()
         self._timings = collections.deque(maxlen=TIMING_WINDOW)
@@ -24,13 +25,13 @@ class StreamStats:
         self.fps_in.tick()
         return self.received
 
-    def frame_processed(self, timings):
-        """Record one answered frame and how long each step took."""
+    def frame_delivered(self, timings):
+        """Record one frame sent to this client and how long each step took."""
         self.processed += 1
         self.fps_out.tick()
         self._timings.append(timings)
 
-    def snapshot(self, dropped):
+    def snapshot(self):
         """Return the `stats` event payload."""
         recent = list(self._timings)
         keys = {key for timings in recent for key in timings}
@@ -40,7 +41,7 @@ class StreamStats:
             "fps_out": round(self.fps_out.rate(), 2),
             "received": self.received,
             "processed": self.processed,
-            "dropped": dropped,
+            "dropped": self.dropped,
             "errors": self.errors,
             "total_ms": ms.pop("total", 0.0),
             "stage_ms": ms,

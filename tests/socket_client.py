@@ -12,7 +12,7 @@ DEFAULT_TIMEOUT_S = 10
 class RecordingClient:
     """Connects to the server and keeps each event's payloads in its own queue."""
 
-    EVENTS = ("response_back", "stats", "error", "settings")
+    EVENTS = ("response_back", "stats", "error", "settings", "sources", "source_status")
 
     def __init__(self, url, **connect_options):
         self.sio = socketio.Client(reconnection=False)

@@ -125,7 +125,7 @@ def test_a_frame_without_a_face_passes_unchanged(pipeline):
 
 def test_stages_view_shows_four_panels(pipeline):
     result = pipeline.process(face_jpeg(), Settings(view="stages"), StreamState.seeded(0))
-    out = cv2.imdecode(np.frombuffer(result.payload, np.uint8), cv2.IMREAD_COLOR)
+    out = cv2.imdecode(np.frombuffer(result.jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert out.shape[1] == 4 * 320 and out.shape[0] == 240
 
 

@@ -1,0 +1,31 @@
+"""What the server keeps for one connected client: a viewer, and usually a source too."""
+
+import dataclasses
+import time
+
+from pipeline import Settings
+from pipeline.codec import BYTES
+
+from .stats import StreamStats
+
+
+@dataclasses.dataclass
+class Frame:
+    """A frame as received from a source, shared by every rendition of that source."""
+
+    payload: object
+    seq: int
+    received_at: float = dataclasses.field(default_factory=time.monotonic)
+    error_reported: bool = False  # a bad frame is reported to its sender once, not per rendition
+
+
+@dataclasses.dataclass
+class Client:
+    """One connection: its settings, the source it publishes as, and where it is watching."""
+
+    sid: str
+    source_name: str
+    settings: Settings = dataclasses.field(default_factory=Settings)
+    form: str = BYTES  # the wire form this client gets frames back in
+    stats: StreamStats = dataclasses.field(default_factory=StreamStats)
+    rendition: object = None  # the Rendition it currently watches

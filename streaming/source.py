@@ -1,0 +1,74 @@
+"""A named camera source and its renditions: one per distinct settings among its viewers."""
+
+import re
+import time
+
+from pipeline import StreamState
+
+from .mailbox import Mailbox
+
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+LIVE, STALE = "live", "stale"
+
+
+class Rendition:
+    """A source processed with one set of settings, for every viewer that chose them.
+
+    It has its own one-slot mailbox and stream state (noise generator, FPS meter,
+    face track), so five viewers with the same settings cost one pipeline run.
+    """
+
+    def __init__(self, source, settings):
+        self.source = source
+        self.settings = settings
+        self.state = StreamState.seeded()
+        self.mailbox = Mailbox()
+        self.viewers = {}  # sid -> Client
+        self.closed = False
+
+    def close(self):
+        """Stop serving: a worker holding it skips it, a waiting frame is dropped."""
+        self.closed = True
+        self.mailbox.clear()
+
+
+class Source:
+    """Frames published under one name by one sender (a browser or a bridge)."""
+
+    def __init__(self, name, owner_sid):
+        self.name = name
+        self.owner_sid = owner_sid
+        self.renditions = {}  # Settings -> Rendition
+        self.frames = 0
+        self.last_frame_at = None
+        self.status = {"state": LIVE, "message": ""}
+        self.closed = False
+
+    def rendition_for(self, settings):
+        """Return the rendition for `settings`, creating it on first use."""
+        rendition = self.renditions.get(settings)
+        if rendition is None:
+            rendition = self.renditions[settings] = Rendition(self, settings)
+        return rendition
+
+    def forget(self, rendition):
+        """Drop a rendition nobody watches any more."""
+        if not rendition.viewers and self.renditions.get(rendition.settings) is rendition:
+            del self.renditions[rendition.settings]
+            rendition.close()
+
+    def viewers(self):
+        """Return every client watching this source, over all renditions."""
+        return [c for r in list(self.renditions.values()) for c in list(r.viewers.values())]
+
+    def describe(self, now=None):
+        """Return the entry for this source in the `sources` list."""
+        now = time.monotonic() if now is None else now
+        idle = None if self.last_frame_at is None else round(now - self.last_frame_at, 1)
+        return {
+            "name": self.name,
+            "viewers": len(self.viewers()),
+            "frames": self.frames,
+            "idle_s": idle,
+            **self.status,
+        }
