@@ -21,7 +21,7 @@ export class ByteMeter {
 }
 
 function kilobytes(bytes) { return `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} kB`; }
-function megabytes(bytes) { return `${(bytes / 1048576).toFixed(1)} MB`; }
+function amount(bytes) { return bytes < 1048576 ? kilobytes(bytes) : `${(bytes / 1048576).toFixed(1)} MB`; }
 
 export class Telemetry {
   constructor(root) {
@@ -55,6 +55,6 @@ export class Telemetry {
   showBandwidth() {
     this.set('up', `${kilobytes(this.up.perSecond())}/s`);
     this.set('down', `${kilobytes(this.down.perSecond())}/s`);
-    this.set('total', `${megabytes(this.up.total)} up · ${megabytes(this.down.total)} down`);
+    this.set('total', `${amount(this.up.total)} up · ${amount(this.down.total)} down`);
   }
 }

@@ -1,0 +1,252 @@
+"""The page in a real browser: headless Debian Chromium whose fake camera plays the shipped face."""
+
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from . import server_process
+from .browser import (CHROMIUM, COUNT_SENT_FRAMES, DESKTOP, INSECURE_HOST, PHONE, READ_IMAGE,
+                      chromium_args, png_frame, write_y4m)
+from .images import face_frame, redness, reference_lip_masks
+from .server_process import ServerProcess
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+FRAME_TIMEOUT_MS = 30_000
+# Lip redness gain over the photo: about 35 with the default colour, about -5 with lips off
+# (noise and blur only pale them).
+LIPS_RECOLOURED = 20
+LIPS_UNTOUCHED = 8
+STAMP_BGR = np.array([160, 40, 10])  # pipeline/stamp.py's box colour
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One headless Chromium for the session; its camera plays a clip made from the face photo."""
+    clip = write_y4m(tmp_path_factory.mktemp("camera") / "face.y4m", face_frame())
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(clip))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Return a factory of pages at a viewport; each page's uncaught errors fail the test."""
+    contexts, errors = [], []
+
+    def make(url, viewport=PHONE, init_script=None):
+        context = browser.new_context(viewport=viewport, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        page.add_init_script(COUNT_SENT_FRAMES)
+        if init_script:
+            page.add_init_script(init_script)
+        page.goto(url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+def wait_connected(page):
+    page.wait_for_selector('#connection[data-state="connected"]', timeout=FRAME_TIMEOUT_MS)
+
+
+def start_camera(page):
+    """Connect, tap Start and wait for the first processed frame."""
+    wait_connected(page)
+    page.click("#start")
+    page.wait_for_selector("#processed[data-seq]", timeout=FRAME_TIMEOUT_MS)
+
+
+def shown_seq(page):
+    return int(page.get_attribute("#processed", "data-seq"))
+
+
+def frame_after(page, seq):
+    """Wait until the page shows a frame newer than `seq`; return that frame as BGR pixels."""
+    page.wait_for_function(f"Number(document.getElementById('processed').dataset.seq) > {seq}",
+                           timeout=FRAME_TIMEOUT_MS)
+    return png_frame(page.eval_on_selector("#processed", READ_IMAGE))
+
+
+def lip_redness_gain(shown):
+    """How much redder the lips are in `shown` than in the face photo at the same size."""
+    original = cv2.resize(face_frame(), shown.shape[1::-1], interpolation=cv2.INTER_AREA)
+    lips, _ = reference_lip_masks(face_frame())
+    small = cv2.resize(lips.astype(np.uint8), shown.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+    return redness(shown, small) - redness(original, small)
+
+
+def stamp_share(frame):
+    """Share of the top-left corner painted in the FPS stamp's box colour."""
+    corner = frame[4:20, 4:60].astype(int)
+    return float(np.mean(np.abs(corner - STAMP_BGR).max(axis=2) < 40))
+
+
+def test_processed_frame_has_recoloured_lips_and_fps_stamp(open_page, server):
+    page = open_page(server.url)
+    start_camera(page)
+    shown = frame_after(page, shown_seq(page) + 2)  # a few frames in, the face track has settled
+    assert shown.shape == (240, 320, 3)  # the default capture size
+    assert lip_redness_gain(shown) > LIPS_RECOLOURED
+    assert stamp_share(shown) > 0.3
+    assert stamp_share(cv2.resize(face_frame(), (320, 240))) < 0.05
+
+
+def test_turning_lips_off_leaves_them_unrecoloured(open_page, server):
+    page = open_page(server.url)
+    start_camera(page)
+    assert lip_redness_gain(frame_after(page, shown_seq(page))) > LIPS_RECOLOURED
+    page.click("#lips")
+    page.wait_for_selector('#processing[aria-busy="false"]')
+    shown = frame_after(page, shown_seq(page) + 1)  # the frame in flight may predate the change
+    assert lip_redness_gain(shown) < LIPS_UNTOUCHED
+
+
+def send_rate(page, seconds):
+    """Measure the page's frames per second over `seconds`, from the frames' own send times."""
+    page.evaluate("window.__sentFrames.length = 0")
+    page.wait_for_timeout(seconds * 1000)
+    times = page.evaluate("window.__sentFrames")
+    assert len(times) >= 2, "the page stopped sending"
+    return (len(times) - 1) / ((times[-1] - times[0]) / 1000)
+
+
+def test_fps_slider_sets_the_send_rate(open_page, server):
+    page = open_page(server.url)
+    start_camera(page)
+    page.focus("#fps")  # by keyboard, as a user without a mouse would
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    assert page.input_value("#fps") == "2"
+    page.wait_for_timeout(1000)  # let the frame timed at the old rate go
+    slow = send_rate(page, 6)
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    assert page.inner_text("#fps-value") == "12"
+    fast = send_rate(page, 5)
+    # Never faster than the slider; slower only if this shared machine cannot keep up.
+    assert 1.4 <= slow <= 2.4, slow
+    assert 7 <= fast <= 13.2, fast
+
+
+def test_insecure_origin_explains_how_to_get_the_camera(open_page, server):
+    page = open_page(f"http://{INSECURE_HOST}:{server.port}/")
+    wait_connected(page)
+    assert page.evaluate("window.isSecureContext") is False
+    message = page.inner_text("#notice")
+    assert "not secure" in message and "https" in message and "localhost" in message
+    assert page.is_disabled("#start")
+
+
+# Makes getUserMedia fail as a browser does, with the error named in window.__cameraError.
+FAILING_CAMERA = """
+navigator.mediaDevices.getUserMedia = async () => {
+  throw new DOMException('simulated', window.__cameraError);
+};
+"""
+
+
+@pytest.mark.parametrize("name, fix", [
+    ("NotAllowedError", "Allow the camera"),
+    ("NotFoundError", "No camera was found"),
+    ("NotReadableError", "Close other apps"),
+    ("OverconstrainedError", "another camera"),
+])
+def test_camera_errors_are_named_with_a_fix(open_page, server, name, fix):
+    page = open_page(server.url, init_script=f"window.__cameraError = {name!r};" + FAILING_CAMERA)
+    page.click("#start")
+    page.wait_for_selector('#notice [data-kind="camera"]')
+    message = page.inner_text("#notice")
+    assert name in message and fix in message
+    assert page.is_enabled("#start") and page.is_visible("#start")
+
+
+# Keeps every stream the page opens, so the test can check that Stop ended all their tracks.
+KEEP_STREAMS = """
+window.__streams = [];
+const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  const stream = await getUserMedia(constraints);
+  window.__streams.push(stream);
+  return stream;
+};
+"""
+
+
+def test_stop_ends_every_track_and_sending(open_page, server):
+    page = open_page(server.url, init_script=KEEP_STREAMS)
+    start_camera(page)
+    assert "mirrored" in page.get_attribute("#preview", "class")  # a webcam faces the user
+    page.click("#stop")
+    states = page.evaluate("window.__streams.flatMap((s) => s.getTracks()).map((t) => t.readyState)")
+    assert states and set(states) == {"ended"}
+    page.wait_for_timeout(500)  # a frame being encoded at the tap may still go
+    sent = page.evaluate("window.__sentFrames.length")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__sentFrames.length") == sent
+    assert page.is_visible("#start") and page.is_hidden("#stop")
+
+
+def test_pause_stops_sending_and_resume_restarts_it(open_page, server):
+    page = open_page(server.url)
+    start_camera(page)
+    page.click("#pause")
+    assert page.get_attribute("#pause", "aria-pressed") == "true"
+    page.wait_for_timeout(500)
+    sent = page.evaluate("window.__sentFrames.length")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__sentFrames.length") == sent
+    seq = shown_seq(page)
+    page.click("#pause")
+    frame_after(page, seq)
+
+
+def test_snapshot_downloads_the_processed_frame(open_page, server):
+    page = open_page(server.url)
+    start_camera(page)
+    with page.expect_download() as download:
+        page.click("#snapshot")
+    assert re.fullmatch(r"processed-\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.jpg", download.value.suggested_filename)
+    frame = cv2.imread(download.value.path())
+    assert frame is not None and frame.shape == (240, 320, 3)
+
+
+# Every control that is shown: its size, and whether it has a label a screen reader can read.
+CONTROLS = """
+() => [...document.querySelectorAll('button, input, select, summary')]
+  .filter((el) => el.offsetParent !== null)
+  .map((el) => {
+    const box = (el.type === 'checkbox' ? el.closest('label') : el).getBoundingClientRect();
+    const named = el.tagName === 'BUTTON' || el.tagName === 'SUMMARY' || (el.labels && el.labels.length > 0);
+    return { id: el.id || el.textContent.trim(), height: box.height, named };
+  })
+"""
+
+
+@pytest.mark.parametrize("size_name, viewport", [("phone", PHONE), ("narrow", {"width": 360, "height": 740}),
+                                                 ("desktop", DESKTOP)])
+def test_layout_fits_and_is_saved_as_a_screenshot(open_page, server, artifacts, size_name, viewport):
+    page = open_page(server.url, viewport=viewport)
+    start_camera(page)
+    frame_after(page, shown_seq(page) + 1)
+    page.wait_for_function("parseFloat(document.querySelector('[data-stat=\"fps_in\"]').textContent) > 0",
+                           timeout=FRAME_TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    for control in page.evaluate(CONTROLS):
+        assert control["named"], f"{control['id']} has no label"
+        assert control["height"] >= 40, f"{control['id']} is too small for a thumb"
+    page.screenshot(path=str(artifacts / f"page-{size_name}.png"), full_page=True)
+
+
+def test_insecure_origin_screenshot(open_page, server, artifacts):
+    page = open_page(f"http://{INSECURE_HOST}:{server.port}/")
+    page.wait_for_selector("#notice:not([hidden])")
+    page.screenshot(path=str(artifacts / "page-insecure-phone.png"), full_page=True)
