@@ -1,0 +1,89 @@
+"""The bridge: a camera reader, a newest-frame slot, the uplink to the server and a stale watchdog."""
+
+import logging
+import re
+import threading
+
+from .latest import LatestFrame
+from .uplink import Uplink
+from .watchdog import StaleWatch
+
+log = logging.getLogger(__name__)
+
+# The server's rule for source names (README, Protocol).
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+class Bridge:
+    """Relays frames from `source` to the server as source `name`; start() returns at once."""
+
+    def __init__(self, source, server_url, name, token=None, stale_after_s=5.0,
+                 response_timeout_s=5.0, stats_every_s=10.0, on_processed=None, on_status=None):
+        if not SOURCE_NAME.match(name or ""):
+            raise ValueError(f"source name {name!r}: use 1-32 letters, digits, '.', '_' or '-'")
+        self.source = source
+        self.slot = LatestFrame()
+        self.uplink = Uplink(server_url, name, token=token, response_timeout_s=response_timeout_s,
+                             on_processed=on_processed)
+        self.watch = StaleWatch(self.slot, stale_after_s, self._report_status)
+        self.on_status = on_status
+        self.stats_every_s = stats_every_s
+        self._stop = threading.Event()
+        self._threads = []
+
+    def __repr__(self):
+        return f"Bridge({self.source!r} -> {self.uplink!r})"
+
+    def start(self):
+        """Open the source (errors surface here) and start the reader, uplink and watchdog threads."""
+        self.source.open()
+        for name, target in (("camera", self._read), ("uplink", self.uplink.run),
+                             ("watchdog", self._watch)):
+            thread = threading.Thread(target=target, args=(self.slot, self._stop),
+                                      name=f"bridge-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self, timeout_s=5.0):
+        """Stop every thread and disconnect; return True if they all ended in time."""
+        self._stop.set()
+        self.source.close()
+        self.uplink.close()
+        for thread in self._threads:
+            thread.join(timeout_s)
+        return not any(thread.is_alive() for thread in self._threads)
+
+    def wait(self):
+        """Block until stop() or Ctrl-C (for the command line)."""
+        while not self._stop.wait(1.0):
+            pass
+
+    def stats(self):
+        """Return counters for logs and tests."""
+        return {
+            "camera_frames": self.slot.received, "dropped": self.slot.dropped,
+            "sent": self.uplink.sent, "processed": self.uplink.processed,
+            "refused": self.uplink.refused, "timeouts": self.uplink.timeouts,
+            "server_connects": self.uplink.connects, "camera": self.watch.state,
+        }
+
+    def _read(self, slot, stop):
+        try:
+            self.source.run(slot, stop)
+        except Exception:  # the reader must not die silently: say why, then the watchdog reports stale
+            log.exception("camera reader %r failed", self.source)
+
+    def _watch(self, slot, stop):
+        last_log = 0.0
+        while not stop.wait(0.25):
+            self.watch.check()
+            last_log += 0.25
+            if last_log >= self.stats_every_s:
+                last_log = 0.0
+                log.info("%s", " ".join(f"{k}={v}" for k, v in self.stats().items()))
+
+    def _report_status(self, state, message):
+        self.uplink.set_status(state, message)
+        if self.on_status is not None:
+            self.on_status(state, message)

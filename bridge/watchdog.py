@@ -1,0 +1,41 @@
+"""Notice when the camera stops sending frames, and when it comes back."""
+
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+LIVE, STALE = "live", "stale"
+
+
+class StaleWatch:
+    """Turns the age of the newest frame into `live`/`stale` transitions, reported once each."""
+
+    def __init__(self, slot, stale_after_s, report, clock=time.monotonic):
+        self.slot = slot
+        self.stale_after_s = stale_after_s
+        self.report = report
+        self.state = None
+        self._clock = clock
+        self._started_at = clock()
+
+    def check(self):
+        """Compare the frame age with the threshold; report a change of state."""
+        age = self.slot.age()
+        if age is None:
+            if self._clock() - self._started_at < self.stale_after_s:
+                return
+            state, message = STALE, f"no frame from the camera yet ({self.stale_after_s:g} s)"
+        elif age >= self.stale_after_s:
+            state, message = STALE, f"no frame for {self.stale_after_s:g} s"
+        else:
+            state, message = LIVE, "frames arriving"
+        if state != self.state:
+            self.state = state
+            (log.warning if state == STALE else log.info)("camera %s: %s", state, message)
+            self.report(state, message)
+
+    def run(self, stop, interval_s=0.25):
+        """Check until `stop` is set (the watchdog thread's body)."""
+        while not stop.wait(interval_s):
+            self.check()
