@@ -250,3 +250,27 @@ def test_insecure_origin_screenshot(open_page, server, artifacts):
     page = open_page(f"http://{INSECURE_HOST}:{server.port}/")
     page.wait_for_selector("#notice:not([hidden])")
     page.screenshot(path=str(artifacts / "page-insecure-phone.png"), full_page=True)
+
+
+def test_reconnects_resumes_sending_and_restores_settings(open_page, artifacts, monkeypatch):
+    first = ServerProcess(artifacts).wait_ready()
+    try:
+        page = open_page(first.url)
+        start_camera(page)
+        page.click("#stamp")  # a setting the new server session must get back from the page
+        page.wait_for_selector('#processing[aria-busy="false"]')
+        first.stop()
+        page.wait_for_selector('#connection:is([data-state="reconnecting"], [data-state="failed"])')
+        monkeypatch.setattr(server_process, "free_port", lambda: first.port)  # same address again
+        second = ServerProcess(artifacts).wait_ready()
+    except BaseException:
+        first.stop()
+        raise
+    try:
+        wait_connected(page)
+        # Sequence numbers start again on the new server; wait for a frame of this session.
+        page.evaluate("document.getElementById('processed').dataset.seq = '0'")
+        shown = frame_after(page, 1)
+        assert stamp_share(shown) < 0.05
+    finally:
+        second.stop()
