@@ -1,7 +1,5 @@
 """Salt noise: a given fraction of pixels turned white."""
 
-import numpy as np
-
 SALT = 255
 
 
@@ -9,9 +7,13 @@ def salt_noise(frame, amount, rng):
     """Return a copy of `frame` with about `amount` of its pixels set to white."""
     if amount <= 0:
         return frame
+    height, width = frame.shape[:2]
+    pixels = height * width
+    # Draw how many pixels get salt, then which ones: at the usual small amounts this is
+    # several times cheaper than one random number per pixel, with the same distribution.
+    hits = rng.choice(pixels, rng.binomial(pixels, amount), replace=False, shuffle=False)
     noisy = frame.copy()
-    hit = rng.random(frame.shape[:2], dtype=np.float32) < amount
-    noisy[hit] = SALT
+    noisy.reshape(pixels, -1)[hits] = SALT
     return noisy
 
 
