@@ -49,6 +49,8 @@ def parse_args(argv=None):
     camera.add_argument("--quality", type=int, help="the camera's JPEG quality, 4-63 (lower is better)")
     camera.add_argument("--control-url",
                         help="default: the stream's host on port 80 (or the stream's port if not 81)")
+    parser.add_argument("--stats-every", type=float, default=10.0, metavar="S",
+                        help="log frame counts every S seconds (default 10)")
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
     if not args.name:
@@ -70,7 +72,7 @@ def build_bridge(args):
     if controls and not isinstance(source, MjpegPullSource):
         log.warning("--framesize/--quality only apply to an http:// CameraWebServer stream")
     return Bridge(source, args.server, args.name, token=args.token, stale_after_s=args.stale_after,
-                  response_timeout_s=args.response_timeout)
+                  response_timeout_s=args.response_timeout, stats_every_s=args.stats_every)
 
 
 def main(argv=None):

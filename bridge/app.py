@@ -54,6 +54,10 @@ class Bridge:
             thread.join(timeout_s)
         return not any(thread.is_alive() for thread in self._threads)
 
+    def alive(self):
+        """True while the reader, uplink and watchdog threads all run."""
+        return bool(self._threads) and all(thread.is_alive() for thread in self._threads)
+
     def wait(self):
         """Block until stop() or Ctrl-C (for the command line)."""
         while not self._stop.wait(1.0):

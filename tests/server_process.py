@@ -22,12 +22,12 @@ def free_port():
 class ServerProcess:
     """`python process.py` on a free loopback port, with its log captured to a file."""
 
-    def __init__(self, log_dir, *args, env=None):
-        self.port = free_port()
+    def __init__(self, log_dir, *args, env=None, port=None):
+        self.port = port or free_port()  # a given port: a restart where the last server ran
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = pathlib.Path(log_dir) / f"server-{self.port}.log"
         command = [sys.executable, str(ROOT / "process.py"), "--port", str(self.port), *args]
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")  # a restart on the same port adds to the same log
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
 
