@@ -56,7 +56,7 @@ def create_app(config=None):
     )
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
     hub = StreamHub(pipeline, runtime, socketio.emit, outgoing_backlog(socketio),
-                    config["workers"], config["stats_interval"])
+                    config["workers"], config["stats_interval"], keep_all=config["seed_style"])
     register_routes(app, hub)
     register_events(socketio, hub)
     hub.start()
@@ -135,6 +135,9 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, help="processing threads (default: CPU cores)")
     parser.add_argument("--landmark-model", help="path to shape_predictor_68_face_landmarks.dat")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default INFO)")
+    parser.add_argument("--seed-style", action="store_true", default=None,
+                        help="benchmark reference only: detect at full size on every frame and "
+                             "process every frame in turn, as the seed server did")
     return parser.parse_args(argv)
 
 

@@ -15,11 +15,28 @@ import numpy as np
 
 @dataclasses.dataclass
 class TrackedFace:
-    """A face box plus how it related to its landmarks when it was last detected."""
+    """A face's landmarks and a box that follows them, framed as the detector framed it."""
 
     box: np.ndarray          # left, top, right, bottom at full resolution, float
+    points: np.ndarray       # the 68 landmarks found in the latest frame
     offset: np.ndarray       # box centre minus landmark centroid, in units of landmark spread
     size: np.ndarray         # box width and height, in units of landmark spread
+
+    @classmethod
+    def calibrate(cls, box, points):
+        """Start tracking a detected face: remember how its box sits around its landmarks."""
+        spread = _spread(points)
+        centre = (box[:2] + box[2:]) / 2
+        return cls(box, points, (centre - points.mean(axis=0)) / spread,
+                   (box[2:] - box[:2]) / spread)
+
+    def follow(self, points):
+        """Take this frame's landmarks and move the box to where the next frame will look."""
+        self.points = points
+        spread = _spread(points)
+        centre = points.mean(axis=0) + self.offset * spread
+        half = self.size * spread / 2
+        self.box = np.concatenate([centre - half, centre + half])
 
 
 @dataclasses.dataclass
@@ -40,7 +57,7 @@ def _box(rect):
 
 
 def _spread(points):
-    return max(float(points.std(axis=0).mean()), 1.0)
+    return max(float(points.astype(float).std(axis=0).mean()), 1.0)
 
 
 class FaceFinder:
@@ -55,13 +72,13 @@ class FaceFinder:
         # than taking turns, so it is serialised. The detector releases the GIL and is not.
         self._predictor_lock = threading.Lock()
 
-    def detect(self, gray):
+    def detect(self, gray, full_size_fallback=True):
         """Return face boxes (left, top, right, bottom), searching a downscaled copy first."""
         scale = min(1.0, self.detect_width / gray.shape[1]) if self.detect_width else 1.0
         if scale < 1.0:
             small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             found = self.detector(small, 0)
-            if found:
+            if found or not full_size_fallback:
                 return [_box(r) / scale for r in found]
         # Faces too small to survive the downscale (or a wide multi-face frame) need full size.
         return [_box(r) for r in self.detector(gray, 0)]
@@ -74,28 +91,17 @@ class FaceFinder:
 
     def find(self, gray, track):
         """Return the landmarks of every face in `gray`, updating the client's `track`."""
-        # With no face in view the search also waits its turn, so an empty scene stays cheap.
-        if track.frames_since_detection >= self.redetect_every:
-            track.faces = [self._start_tracking(gray, box) for box in self.detect(gray)]
-            track.frames_since_detection = 0
         track.frames_since_detection += 1
-        all_points = []
+        due = track.frames_since_detection >= self.redetect_every
+        if due or not track.faces:
+            # With no face in view the cheap downscaled search runs every frame, so a face
+            # is picked up at once; the costly full-size search waits its turn.
+            boxes = self.detect(gray, full_size_fallback=due)
+            if boxes or due:
+                track.frames_since_detection = 0
+                track.faces = [TrackedFace.calibrate(box, self.landmarks(gray, box))
+                               for box in boxes]
+                return [face.points for face in track.faces]
         for face in track.faces:
-            points = self.landmarks(gray, face.box)
-            all_points.append(points)
-            self._follow(face, points)
-        return all_points
-
-    def _start_tracking(self, gray, box):
-        points = self.landmarks(gray, box).astype(float)
-        spread = _spread(points)
-        centre = (box[:2] + box[2:]) / 2
-        return TrackedFace(box, (centre - points.mean(axis=0)) / spread, (box[2:] - box[:2]) / spread)
-
-    @staticmethod
-    def _follow(face, points):
-        """Move the face's box to where its landmarks now are, keeping the detected framing."""
-        spread = _spread(points.astype(float))
-        centre = points.mean(axis=0) + face.offset * spread
-        half = face.size * spread / 2
-        face.box = np.concatenate([centre - half, centre + half])
+            face.follow(self.landmarks(gray, face.box))
+        return [face.points for face in track.faces]

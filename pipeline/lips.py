@@ -16,24 +16,27 @@ def lip_mask(shape, points):
     return mask
 
 
-def recolour(frame, mask, colour_bgr, strength):
-    """Blend `colour_bgr` into `frame` where `mask` is set; return a new frame."""
-    ys, xs = np.nonzero(mask)
-    if len(ys) == 0 or strength <= 0:
-        return frame
+def lip_box(points, shape):
+    """Return (top, bottom, left, right) around the outer lip, with room for the feather."""
+    left, top, width, height = cv2.boundingRect(points[OUTER_LIP])
     pad = FEATHER * 2
-    top, bottom = max(ys.min() - pad, 0), min(ys.max() + pad + 1, frame.shape[0])
-    left, right = max(xs.min() - pad, 0), min(xs.max() + pad + 1, frame.shape[1])
-    # Only the lip box is touched, so the cost does not grow with the frame size.
+    return (max(top - pad, 0), min(top + height + pad, shape[0]),
+            max(left - pad, 0), min(left + width + pad, shape[1]))
+
+
+def recolour(frame, points, colour_bgr, strength):
+    """Blend `colour_bgr` into one face's lips, in place; only the lip box is touched."""
+    top, bottom, left, right = lip_box(points, frame.shape)
+    if bottom <= top or right <= left:
+        return
     region = frame[top:bottom, left:right].astype(np.float32)
-    alpha = cv2.GaussianBlur(mask[top:bottom, left:right], (0, 0), FEATHER / 2)
+    mask = lip_mask(region.shape, points - np.array([left, top], points.dtype))
+    alpha = cv2.GaussianBlur(mask, (0, 0), FEATHER / 2)
     alpha = (alpha.astype(np.float32) * (strength / 255.0))[:, :, None]
     # Keep the lips' own light and shade: tint by luminance instead of pasting flat colour.
     luminance = region.mean(axis=2, keepdims=True) / 128.0
     tint = np.clip(np.asarray(colour_bgr, np.float32) * luminance, 0, 255)
-    out = frame.copy()
-    out[top:bottom, left:right] = np.rint(region * (1 - alpha) + tint * alpha).astype(np.uint8)
-    return out
+    frame[top:bottom, left:right] = np.rint(region * (1 - alpha) + tint * alpha).astype(np.uint8)
 
 
 class LipRecolour:
@@ -47,10 +50,13 @@ class LipRecolour:
 
     def __call__(self, frame, settings, state):
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        mask = np.zeros(frame.shape[:2], np.uint8)
-        for points in self.faces.find(gray, state.faces):
-            mask |= lip_mask(frame.shape, points)
-        return recolour(frame, mask, settings.lip_bgr(), settings.lip_strength)
+        faces = self.faces.find(gray, state.faces)
+        if not faces or settings.lip_strength <= 0:
+            return frame
+        out = frame.copy()
+        for points in faces:
+            recolour(out, points, settings.lip_bgr(), settings.lip_strength)
+        return out
 
     def __repr__(self):
         return f"LipRecolour(detect_width={self.faces.detect_width})"

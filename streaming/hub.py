@@ -27,13 +27,15 @@ STATUS_STATES = (LIVE, STALE)
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
-    def __init__(self, pipeline, runtime, emit, backlog, workers=2, stats_interval=1.0):
+    def __init__(self, pipeline, runtime, emit, backlog, workers=2, stats_interval=1.0,
+                 keep_all=False):
         self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
         self.backlog = backlog  # sid -> packets not yet written to that client's socket
         self.workers = workers
         self.stats_interval = stats_interval
+        self.keep_all = keep_all
         self.clients = {}
         self.sources = {}
         self._ready = runtime.make_queue()
@@ -72,7 +74,7 @@ class StreamHub:
                 log.info("source %s moves from %s to %s", name, previous.owner_sid, sid)
                 self._close_source(previous)
             client = self.clients[sid] = Client(sid, name)
-            self.sources[name] = Source(name, sid)
+            self.sources[name] = Source(name, sid, self.keep_all)
             self._watch(client, self.sources[name])
         return client
 

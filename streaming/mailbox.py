@@ -1,5 +1,6 @@
 """A one-slot mailbox: the newest frame wins and nothing queues behind it."""
 
+import collections
 import threading
 
 
@@ -10,37 +11,35 @@ class Mailbox:
     in threading mode and among eventlet green threads alike.
     """
 
-    def __init__(self):
+    def __init__(self, keep_all=False):
         self._lock = threading.Lock()
-        self._waiting = None
+        # keep_all turns the slot into an unbounded FIFO. It exists only so the benchmark's
+        # seed-style reference can process every frame in turn, as the seed server did.
+        self._waiting = collections.deque(maxlen=None if keep_all else 1)
         self._scheduled = False
-        self.dropped = 0
 
     def put(self, item):
         """Store `item`; return (needs scheduling, whether a waiting item was replaced)."""
         with self._lock:
-            replaced = self._waiting is not None
-            if replaced:
-                self.dropped += 1
-            self._waiting = item
+            replaced = len(self._waiting) == self._waiting.maxlen
+            self._waiting.append(item)
             if self._scheduled:
                 return False, replaced
             self._scheduled = True
             return True, replaced
 
     def take(self):
-        """Remove and return the waiting item (None if there is none)."""
+        """Remove and return the oldest waiting item (None if there is none)."""
         with self._lock:
-            item, self._waiting = self._waiting, None
-            return item
+            return self._waiting.popleft() if self._waiting else None
 
     def finish(self):
         """Mark the current item done; return True if another is waiting and needs scheduling."""
         with self._lock:
-            self._scheduled = self._waiting is not None
+            self._scheduled = bool(self._waiting)
             return self._scheduled
 
     def clear(self):
         """Drop whatever is waiting, as on disconnect."""
         with self._lock:
-            self._waiting = None
+            self._waiting.clear()

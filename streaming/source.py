@@ -22,7 +22,7 @@ class Rendition:
         self.source = source
         self.settings = settings
         self.state = StreamState.seeded()
-        self.mailbox = Mailbox()
+        self.mailbox = Mailbox(keep_all=source.keep_all)
         self.viewers = {}  # sid -> Client
         self.closed = False
 
@@ -35,9 +35,10 @@ class Rendition:
 class Source:
     """Frames published under one name by one sender (a browser or a bridge)."""
 
-    def __init__(self, name, owner_sid):
+    def __init__(self, name, owner_sid, keep_all=False):
         self.name = name
         self.owner_sid = owner_sid
+        self.keep_all = keep_all  # the benchmark's seed-style reference: process every frame
         self.renditions = {}  # Settings -> Rendition
         self.frames = 0
         self.last_frame_at = None

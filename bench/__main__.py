@@ -1,0 +1,104 @@
+"""`python -m bench`: pipeline and load benchmarks, ours against the seed style, as a table and JSON."""
+
+import argparse
+import json
+import logging
+import os
+import pathlib
+import platform
+import time
+
+import psutil
+
+from . import pipeline_bench, report
+from .frames import SIZES, face_at, jpeg
+from .load import run_load
+from .server import ServerProcess
+
+log = logging.getLogger("bench")
+
+STAGES_OFF = {"noise": False, "filter": False, "lips": False, "stamp": False}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds per part, to check it runs")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per load scenario")
+    parser.add_argument("--overload-duration", type=float, default=60.0)
+    parser.add_argument("--frames", type=int, default=60, help="frames per size in the pipeline part")
+    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
+    parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: pipeline,load,transport")
+    return parser.parse_args(argv)
+
+
+def machine():
+    """Describe where the numbers were taken."""
+    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "processor": platform.processor() or platform.machine(), "python": platform.python_version(),
+            "when": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def run_pipeline(args):
+    sizes = [s for s in args.sizes.split(",") if s]
+    results = pipeline_bench.run(sizes, args.frames)
+    for size in sizes:
+        results[size]["lip_iou_floor"] = pipeline_bench.reference_floor(SIZES[size], args.frames)
+    return results
+
+
+def run_loads(args, payload):
+    duration, overload = args.duration, args.overload_duration
+    scenarios = {}
+    quiet = ("--log-level", "WARNING")
+    with ServerProcess(*quiet, "--seed-style") as seed:
+        scenarios["capacity seed"] = run_load(seed, payload, clients=4, duration=duration)
+        scenarios["overload seed"] = run_load(seed, payload, clients=4, fps=15,
+                                              duration=min(overload, duration))
+    with ServerProcess(*quiet) as ours:
+        scenarios["capacity ours"] = run_load(ours, payload, clients=4, duration=duration)
+        scenarios["low load ours"] = run_load(ours, payload, clients=1, fps=6, duration=duration)
+        scenarios["overload ours"] = run_load(ours, payload, clients=4, fps=15, duration=overload)
+    return scenarios
+
+
+def run_transport(args, payload):
+    """Round trips with every stage off, so transport and codec dominate: mode x frame form."""
+    from pipeline.codec import DATA_URL, in_form
+    scenarios = {}
+    for mode in ("threading", "eventlet"):
+        with ServerProcess("--log-level", "WARNING", "--async-mode", mode) as server:
+            for form in ("bytes", DATA_URL):
+                scenarios[f"transport {mode} {form}"] = run_load(
+                    server, in_form(payload, form), clients=1, duration=args.duration / 2,
+                    settings=STAGES_OFF)
+    return scenarios
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.smoke:
+        args.duration, args.overload_duration, args.frames, args.sizes = 2.0, 3.0, 6, "320x240"
+    skip = set(args.skip.split(","))
+    payload = jpeg(face_at(*SIZES["640x480" if not args.smoke else "320x240"]))
+    results = {"machine": machine(), "smoke": args.smoke, "load": {}}
+    if "pipeline" not in skip:
+        results["pipeline"] = run_pipeline(args)
+        log.info("%s\n", report.pipeline_table(results["pipeline"]))
+    if "load" not in skip:
+        results["load"].update(run_loads(args, payload))
+    if "transport" not in skip:
+        results["load"].update(run_transport(args, payload))
+    if results["load"]:
+        log.info("%s\n", report.load_table(results["load"]))
+    log.info("%s", report.headline(results))
+    out = pathlib.Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    log.info("\nwrote %s", out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

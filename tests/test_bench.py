@@ -1,0 +1,27 @@
+"""The benchmark runs end to end in smoke mode and writes every number it promises (no speed asserted)."""
+
+import json
+import subprocess
+import sys
+
+from bench.server import ROOT
+
+
+def test_bench_smoke_writes_the_promised_numbers(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    pipeline = results["pipeline"]["320x240"]
+    for name in ("ours", "seed"):
+        assert {"decode", "noise", "filter", "lips", "stamp", "encode", "total"} <= set(pipeline[name])
+    assert pipeline["lip_iou"]["frames"] > 0
+    for scenario in ("capacity ours", "capacity seed", "low load ours", "overload ours",
+                     "transport threading bytes", "transport eventlet data_url"):
+        numbers = results["load"][scenario]
+        assert numbers["delivered_fps_total"] > 0
+        assert {"p50", "p95", "p99"} <= set(numbers["round_trip_ms"])
+        assert {"server_cpu_ms_per_frame", "server_rss_mb", "max_in_flight",
+                "latency_trend_ms_per_s", "fair_share_min"} <= set(numbers)
+    assert "Headline" in proc.stderr
