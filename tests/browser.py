@@ -1,11 +1,9 @@
 """Headless Debian Chromium with a fake camera playing the shipped face, driven by Playwright."""
 
-import base64
 import pathlib
 import shutil
 
 import cv2
-import numpy as np
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 INSECURE_HOST = "test.lan"  # mapped to 127.0.0.1, so http://test.lan:PORT is not a secure origin
@@ -35,34 +33,3 @@ def chromium_args(y4m_path):
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m_path}",
             f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]
-
-
-# Counts the binary WebSocket messages the page sends (the JPEG frames), with their times,
-# without touching the page's own code.
-COUNT_SENT_FRAMES = """
-(() => {
-  window.__sentFrames = [];
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    if (typeof data !== 'string') window.__sentFrames.push(performance.now());
-    return send.call(this, data);
-  };
-})();
-"""
-
-# Reads the processed <img> back as PNG, pixel for pixel, through a canvas.
-READ_IMAGE = """
-(img) => {
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth;
-  canvas.height = img.naturalHeight;
-  canvas.getContext('2d').drawImage(img, 0, 0);
-  return canvas.toDataURL('image/png');
-}
-"""
-
-
-def png_frame(data_url):
-    """Decode a PNG data URL into a BGR frame."""
-    raw = base64.b64decode(data_url.split(",", 1)[1])
-    return cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)

@@ -3,23 +3,21 @@
 import re
 
 import cv2
-import numpy as np
 import pytest
 
 from . import server_process
-from .browser import (CHROMIUM, COUNT_SENT_FRAMES, DESKTOP, INSECURE_HOST, PHONE, READ_IMAGE,
-                      chromium_args, png_frame, write_y4m)
-from .images import face_frame, redness, reference_lip_masks
+from .browser import CHROMIUM, DESKTOP, INSECURE_HOST, PHONE, chromium_args, write_y4m
+from .browser_page import (COUNT_SENT_FRAMES, FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, send_rate,
+                           shown_seq, stamp_share, start_camera, wait_connected)
+from .images import face_frame
 from .server_process import ServerProcess
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-FRAME_TIMEOUT_MS = 30_000
 # Lip redness gain over the photo: about 35 with the default colour, about -5 with lips off
 # (noise and blur only pale them).
 LIPS_RECOLOURED = 20
 LIPS_UNTOUCHED = 8
-STAMP_BGR = np.array([160, 40, 10])  # pipeline/stamp.py's box colour
 
 
 @pytest.fixture(scope="session")
@@ -54,42 +52,6 @@ def open_page(browser):
     assert not errors, f"the page threw: {errors}"
 
 
-def wait_connected(page):
-    page.wait_for_selector('#connection[data-state="connected"]', timeout=FRAME_TIMEOUT_MS)
-
-
-def start_camera(page):
-    """Connect, tap Start and wait for the first processed frame."""
-    wait_connected(page)
-    page.click("#start")
-    page.wait_for_selector("#processed[data-seq]", timeout=FRAME_TIMEOUT_MS)
-
-
-def shown_seq(page):
-    return int(page.get_attribute("#processed", "data-seq"))
-
-
-def frame_after(page, seq):
-    """Wait until the page shows a frame newer than `seq`; return that frame as BGR pixels."""
-    page.wait_for_function(f"Number(document.getElementById('processed').dataset.seq) > {seq}",
-                           timeout=FRAME_TIMEOUT_MS)
-    return png_frame(page.eval_on_selector("#processed", READ_IMAGE))
-
-
-def lip_redness_gain(shown):
-    """How much redder the lips are in `shown` than in the face photo at the same size."""
-    original = cv2.resize(face_frame(), shown.shape[1::-1], interpolation=cv2.INTER_AREA)
-    lips, _ = reference_lip_masks(face_frame())
-    small = cv2.resize(lips.astype(np.uint8), shown.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
-    return redness(shown, small) - redness(original, small)
-
-
-def stamp_share(frame):
-    """Share of the top-left corner painted in the FPS stamp's box colour."""
-    corner = frame[4:20, 4:60].astype(int)
-    return float(np.mean(np.abs(corner - STAMP_BGR).max(axis=2) < 40))
-
-
 def test_processed_frame_has_recoloured_lips_and_fps_stamp(open_page, server):
     page = open_page(server.url)
     start_camera(page)
@@ -108,15 +70,6 @@ def test_turning_lips_off_leaves_them_unrecoloured(open_page, server):
     page.wait_for_selector('#processing[aria-busy="false"]')
     shown = frame_after(page, shown_seq(page) + 1)  # the frame in flight may predate the change
     assert lip_redness_gain(shown) < LIPS_UNTOUCHED
-
-
-def send_rate(page, seconds):
-    """Measure the page's frames per second over `seconds`, from the frames' own send times."""
-    page.evaluate("window.__sentFrames.length = 0")
-    page.wait_for_timeout(seconds * 1000)
-    times = page.evaluate("window.__sentFrames")
-    assert len(times) >= 2, "the page stopped sending"
-    return (len(times) - 1) / ((times[-1] - times[0]) / 1000)
 
 
 def test_fps_slider_sets_the_send_rate(open_page, server):
