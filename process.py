@@ -13,10 +13,12 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 
 from pipeline import ClientError, ModelNotFound, Pipeline, PipelineConfig, find_landmark_model
 from pipeline.codec import Limits
+from streaming.access import access_token, origin_checker, share_urls, token_matches
 from streaming.config import ASYNC_MODES, load_config
 from streaming.http_server import serve
-from streaming.hub import StreamHub
+from streaming.hub import ClientLimits, StreamHub
 from streaming.runtime import outgoing_backlog, runtime_for
+from streaming.tls import certificate
 
 log = logging.getLogger("process")
 
@@ -46,19 +48,23 @@ def create_app(config=None):
     log.info("pipeline: %r", pipeline)
     app = Flask(__name__)
     app.config["STREAM"] = config
+    app.config["ACCESS_TOKEN"] = access_token(config)
     socketio = SocketIO(
         app,
         async_mode=config["async_mode"],
         # Room above our own frame limit, so an oversized frame gets a clear error
         # instead of the transport silently dropping the connection.
         max_http_buffer_size=2 * config["max_frame_bytes"],
-        cors_allowed_origins=None,  # same origin only
+        cors_allowed_origins=origin_checker(config["allowed_origins"]),
     )
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
+    limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"])
     hub = StreamHub(pipeline, runtime, socketio.emit, outgoing_backlog(socketio),
-                    config["workers"], config["stats_interval"], keep_all=config["seed_style"])
+                    kick=socketio.server.disconnect, workers=config["workers"],
+                    stats_interval=config["stats_interval"], limits=limits,
+                    keep_all=config["seed_style"])
     register_routes(app, hub)
-    register_events(socketio, hub)
+    register_events(socketio, hub, app.config["ACCESS_TOKEN"])
     hub.start()
     app.extensions["stream_hub"] = hub
     if not (SOCKETIO_CLIENT_DIR / SOCKETIO_CLIENT_FILE).is_file():
@@ -84,13 +90,17 @@ def register_routes(app, hub):
         return jsonify(ok=True, clients=len(hub.clients), threads=threading.active_count())
 
 
-def register_events(socketio, hub):
+def register_events(socketio, hub, token):
     """Wire the Socket.IO protocol (see README) to the hub."""
 
     @socketio.on("connect")
     def on_connect(auth=None):
         name = auth.get("source") if isinstance(auth, dict) else None
         try:
+            if not token_matches(token, auth):
+                raise ClientError("this server needs its access token: open the link it printed "
+                                  "at start-up (…/#token=…) or pass --token to the bridge",
+                                  code="unauthorized")
             client = hub.connect(request.sid, name)
         except ClientError as exc:
             log.warning("refused %s: %s", request.sid, exc.message)
@@ -135,6 +145,19 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, help="processing threads (default: CPU cores)")
     parser.add_argument("--landmark-model", help="path to shape_predictor_68_face_landmarks.dat")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default INFO)")
+    parser.add_argument("--public", action="store_true", default=None,
+                        help="require the access token even on loopback (e.g. behind ngrok)")
+    parser.add_argument("--token", help="access token (better: env ACCESS_TOKEN, kept out of ps)")
+    parser.add_argument("--allow-origin", dest="allowed_origins", action="append",
+                        help="another origin allowed to connect, e.g. https://x.ngrok-free.app")
+    parser.add_argument("--max-clients", type=int, help="connections at once (default 32)")
+    parser.add_argument("--max-fps", type=float, help="frames a second per client (default 30)")
+    parser.add_argument("--idle-timeout", type=float, help="seconds before an idle client is "
+                        "disconnected (default 300)")
+    parser.add_argument("--https", action="store_true", default=None,
+                        help="serve HTTPS with a self-signed certificate (phones on the LAN)")
+    parser.add_argument("--cert", help="your own certificate file for HTTPS")
+    parser.add_argument("--key", help="its private key file")
     parser.add_argument("--seed-style", action="store_true", default=None,
                         help="benchmark reference only: detect at full size on every frame and "
                              "process every frame in turn, as the seed server did")
@@ -149,15 +172,27 @@ def main(argv=None):
     logging.basicConfig(level=config["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        tls = certificate(config)
         app = create_app(overrides)
-    except ModelNotFound as exc:
+    except (ModelNotFound, ValueError) as exc:
         log.error("%s", exc)
         return 2
+    announce(config, tls, app.config["ACCESS_TOKEN"])
     try:
-        serve(app, config["async_mode"], config["host"], config["port"])
+        serve(app, config["async_mode"], config["host"], config["port"], tls)
     except KeyboardInterrupt:
         log.info("stopped")
     return 0
+
+
+def announce(config, tls, token):
+    """Tell the person at the terminal which link to open."""
+    urls = share_urls(config["host"], config["port"], "https" if tls else "http", token)
+    if token:
+        log.info("clients need the access token; open the link printed on stdout")
+    # Written to stdout, not logged: the link carries the token, and logs get shipped and kept.
+    sys.stdout.write("Open: " + "\n      ".join(urls) + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -29,3 +29,9 @@ class Client:
     form: str = BYTES  # the wire form this client gets frames back in
     stats: StreamStats = dataclasses.field(default_factory=StreamStats)
     rendition: object = None  # the Rendition it currently watches
+    bucket: object = None  # TokenBucket capping its frame rate
+    last_active: float = dataclasses.field(default_factory=time.monotonic)
+
+    def touch(self):
+        """Note that the client did something, for the idle timeout."""
+        self.last_active = time.monotonic()

@@ -15,6 +15,16 @@ DEFAULTS = {
     "max_pixels": 3840 * 2160,
     "stats_interval": 1.0,
     "seed_style": False,
+    # Access and limits (README, Security).
+    "public": False,
+    "token": None,
+    "allowed_origins": (),
+    "max_clients": 32,
+    "max_fps": 30,
+    "idle_timeout": 300.0,
+    "https": False,
+    "cert": None,
+    "key": None,
     "log_level": "INFO",
 }
 
@@ -31,6 +41,11 @@ ENVIRONMENT = {
     "MAX_FRAME_BYTES": ("max_frame_bytes", int),
     "MAX_PIXELS": ("max_pixels", int),
     "LOG_LEVEL": ("log_level", str),
+    "ACCESS_TOKEN": ("token", str),
+    "ALLOWED_ORIGINS": ("allowed_origins", lambda text: tuple(o for o in text.split(",") if o)),
+    "MAX_CLIENTS": ("max_clients", int),
+    "MAX_FPS": ("max_fps", float),
+    "IDLE_TIMEOUT": ("idle_timeout", float),
 }
 
 
@@ -42,7 +57,7 @@ def from_environment(environ=os.environ):
             try:
                 found[key] = parse(environ[variable])
             except ValueError:
-                raise ValueError(f"${variable}={environ[variable]!r} is not a valid {parse.__name__}") from None
+                raise ValueError(f"${variable} is not a valid {getattr(parse, '__name__', 'value')}") from None
     return found
 
 

@@ -35,7 +35,7 @@ def serve_threading(app, host, port, ssl_context=None):
 
 
 def serve_eventlet(app, host, port, ssl_context=None):
-    """Serve with eventlet green threads."""
+    """Serve with eventlet green threads; `ssl_context` is (certfile, keyfile) or None."""
     import eventlet
     import eventlet.wsgi
 
@@ -43,12 +43,13 @@ def serve_eventlet(app, host, port, ssl_context=None):
     # Linux copies TCP_NODELAY from the listening socket to every accepted one.
     _no_delay(listener)
     if ssl_context is not None:
-        listener = ssl_context.wrap_socket(listener, server_side=True)
+        certfile, keyfile = ssl_context
+        listener = eventlet.wrap_ssl(listener, certfile=certfile, keyfile=keyfile, server_side=True)
     log.info("serving on %s://%s:%d (eventlet)", "https" if ssl_context else "http", host, port)
     eventlet.wsgi.server(listener, app, log_output=False)
 
 
 def serve(app, async_mode, host, port, ssl_context=None):
-    """Serve `app` until interrupted, in the given async mode."""
+    """Serve `app` until interrupted; `ssl_context` is (certfile, keyfile) for HTTPS, or None."""
     runner = serve_eventlet if async_mode == "eventlet" else serve_threading
     runner(app, host, port, ssl_context)

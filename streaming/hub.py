@@ -6,6 +6,7 @@ rendition has a one-slot mailbox, so the newest frame wins, and workers take
 renditions round robin from a queue that holds each at most once.
 """
 
+import dataclasses
 import itertools
 import logging
 import threading
@@ -15,6 +16,7 @@ from pipeline import ClientError, FrameError, SettingsError
 from pipeline import codec
 
 from .client import Client, Frame
+from .rate_limit import TokenBucket
 from .source import LIVE, SOURCE_NAME, STALE, Source
 
 log = logging.getLogger(__name__)
@@ -24,15 +26,26 @@ MAX_BACKLOG_PACKETS = 2
 STATUS_STATES = (LIVE, STALE)
 
 
+@dataclasses.dataclass(frozen=True)
+class ClientLimits:
+    """What one client may do: how many may connect, how fast they send, how long they idle."""
+
+    max_clients: int = 32
+    max_fps: float = 30.0
+    idle_timeout: float = 300.0
+
+
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
-    def __init__(self, pipeline, runtime, emit, backlog, workers=2, stats_interval=1.0,
-                 keep_all=False):
+    def __init__(self, pipeline, runtime, emit, backlog, kick, workers=2, stats_interval=1.0,
+                 limits=ClientLimits(), keep_all=False):
         self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
         self.backlog = backlog  # sid -> packets not yet written to that client's socket
+        self.kick = kick  # sid -> None: close that client's connection
+        self.limits = limits
         self.workers = workers
         self.stats_interval = stats_interval
         self.keep_all = keep_all
@@ -67,13 +80,16 @@ class StreamHub:
             raise ClientError("a source name is 1-32 letters, digits, '.', '_' or '-'",
                               code="bad_source_name")
         with self._lock:
+            if len(self.clients) >= self.limits.max_clients:
+                raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
+                                  f"most it takes; try again later", code="server_busy")
             name = requested_name or self._free_name()
             previous = self.sources.get(name)
             if previous is not None:
                 # A bridge that reconnects before its old connection timed out takes its name back.
                 log.info("source %s moves from %s to %s", name, previous.owner_sid, sid)
                 self._close_source(previous)
-            client = self.clients[sid] = Client(sid, name)
+            client = self.clients[sid] = Client(sid, name, bucket=TokenBucket(self.limits.max_fps))
             self.sources[name] = Source(name, sid, self.keep_all)
             self._watch(client, self.sources[name])
         return client
@@ -99,6 +115,11 @@ class StreamHub:
         client = self.clients.get(sid)
         if client is None:
             return {"error": {"code": "not_connected", "message": "connect before sending frames"}}
+        client.touch()
+        if not client.bucket.take():
+            return self.reject(client, ClientError(
+                f"more than {self.limits.max_fps:g} frames a second; this frame was dropped",
+                code="rate_limited"))
         try:
             client.form = codec.payload_form(payload)
             codec.check_size(payload, self.pipeline.config.limits)
@@ -128,6 +149,7 @@ class StreamHub:
     def update_settings(self, sid, changes):
         """Apply a partial settings update atomically; return the settings in force."""
         client = self.clients[sid]
+        client.touch()
         try:
             settings = client.settings.updated(changes)
         except SettingsError as exc:
@@ -143,6 +165,7 @@ class StreamHub:
     def watch(self, sid, request):
         """Switch a client to another source (None: its own); return the ack."""
         client = self.clients[sid]
+        client.touch()
         request = request if isinstance(request, dict) else {"source": request}
         name = request.get("source") or client.source_name
         form = request.get("form", client.form)
@@ -161,6 +184,7 @@ class StreamHub:
     def set_status(self, sid, status):
         """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""
         client = self.clients[sid]
+        client.touch()
         source = self.sources.get(client.source_name)
         if (not isinstance(status, dict) or status.get("state") not in STATUS_STATES
                 or not isinstance(status.get("message", ""), str) or source is None):
@@ -263,10 +287,22 @@ class StreamHub:
             if viewer.form not in forms:
                 forms[viewer.form] = codec.in_form(result.jpeg, viewer.form)
             viewer.stats.frame_delivered(result.timings)
+            viewer.touch()  # watching a live source is activity, though it sends nothing
             self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
 
     def _tick_stats(self):
         while self._running:
             self.runtime.sleep(self.stats_interval)
+            now = time.monotonic()
             for client in list(self.clients.values()):
-                self.emit("stats", client.stats.snapshot(), to=client.sid)
+                if now - client.last_active > self.limits.idle_timeout:
+                    self._drop_idle(client)
+                else:
+                    self.emit("stats", client.stats.snapshot(), to=client.sid)
+
+    def _drop_idle(self, client):
+        log.info("client %s: idle for %.0f s, disconnecting", client.sid, self.limits.idle_timeout)
+        self.emit("error", {"code": "idle_timeout", "message":
+                            f"nothing sent or watched for {self.limits.idle_timeout:g} s"},
+                  to=client.sid)
+        self.kick(client.sid)
