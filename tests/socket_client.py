@@ -14,14 +14,14 @@ class RecordingClient:
 
     EVENTS = ("response_back", "stats", "error", "settings", "sources", "source_status")
 
-    def __init__(self, url, **connect_options):
-        self.sio = socketio.Client(reconnection=False)
+    def __init__(self, url, ssl_verify=True, transports=("websocket",), **connect_options):
+        self.sio = socketio.Client(reconnection=False, ssl_verify=ssl_verify)
         self.queues = collections.defaultdict(queue.Queue)
         self.counts = collections.Counter()
         self._lock = threading.Lock()
         for event in self.EVENTS:
             self.sio.on(event, self._recorder(event))
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10, **connect_options)
+        self.sio.connect(url, transports=list(transports), wait_timeout=10, **connect_options)
 
     def _recorder(self, event):
         def record(*args):
