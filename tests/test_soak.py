@@ -1,0 +1,204 @@
+"""Soak: 1,000+ bad inputs of 25+ kinds beside a good 6 FPS stream, and 1,000 connect/disconnect cycles."""
+
+import json
+import threading
+import time
+
+import pytest
+import websocket
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from bench.server import ServerProcess
+from bench.stats import summary
+from pipeline.settings import Settings
+
+from .bad_inputs import RARE, corpus
+from .images import face_jpeg
+from .socket_client import RecordingClient
+
+GOOD_FPS = 6
+ATTACK_FPS = 25  # per attacker, under the server's 30 FPS cap so each input gets its own error
+REPEATS = 25
+KNOWN_SETTINGS = set(Settings().as_dict())
+
+
+@pytest.fixture(scope="module")
+def soak_server(artifacts):
+    server = ServerProcess(log_dir=artifacts).wait_ready()
+    yield server
+    server.stop()
+
+
+class GoodStream(threading.Thread):
+    """A well-behaved client sending at 6 FPS and timing each answer."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.client = RecordingClient(url)
+        self.answers = []  # (time answered, round trip ms)
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            started = time.monotonic()
+            self.client.sio.emit("image", face_jpeg())
+            try:
+                self.client.next("response_back", timeout=2)
+                self.answers.append((time.monotonic(), (time.monotonic() - started) * 1000))
+            except Exception:  # queue.Empty: counted as a missing answer
+                pass
+            self.stop.wait(max(0.0, 1 / GOOD_FPS - (time.monotonic() - started)))
+
+    def window(self, start, end):
+        rows = [ms for at, ms in self.answers if start <= at < end]
+        return {"fps": round(len(rows) / (end - start), 2), "round_trip_ms": summary(rows)}
+
+
+class Attacker:
+    """Sends one bad input at a time and waits for the error it must get back."""
+
+    def __init__(self, url):
+        self.client = RecordingClient(url)
+        self.client.next("settings")
+        self.sent = self.answered = 0
+
+    def attack(self, event, payload):
+        started = time.monotonic()
+        self.sent += 1
+        self.client.sio.emit(event, payload)
+        try:
+            error = self.client.next("error", timeout=5)
+            self.answered += bool(error.get("code") and error.get("message"))
+        except Exception:  # queue.Empty: no answer, which the test reports as a failure
+            pass
+        time.sleep(max(0.0, 1 / ATTACK_FPS - (time.monotonic() - started)))
+
+
+def handcrafted_batches(attackers):
+    kinds = corpus()
+    batches = [[] for _ in attackers]
+    count = 0
+    for kind, item in kinds.items():
+        for _ in range(3 if kind in RARE else REPEATS):
+            batches[count % len(attackers)].append(item)
+            count += 1
+    return kinds, batches
+
+
+BAD_EVENTS = st.one_of(
+    st.tuples(st.just("image"), st.binary(max_size=3000)),
+    st.tuples(st.just("image"), st.text(max_size=400)),
+    st.tuples(st.just("image"), st.one_of(st.integers(), st.floats(allow_nan=False),
+                                          st.lists(st.integers(), max_size=4), st.none())),
+    st.tuples(st.just("settings"), st.dictionaries(
+        st.text(min_size=1, max_size=12).filter(lambda key: key not in KNOWN_SETTINGS),
+        st.one_of(st.integers(), st.text(max_size=8), st.booleans()), min_size=1, max_size=3)),
+    st.tuples(st.just("settings"), st.fixed_dictionaries({"kernel_size": st.integers().filter(
+        lambda k: not (1 <= k <= 15 and k % 2 == 1))})),
+    st.tuples(st.just("settings"), st.fixed_dictionaries({"noise_amount": st.floats().filter(
+        lambda v: not 0 <= v <= 0.5)})),
+)
+
+
+def test_bad_input_soak_leaves_the_good_stream_alone(soak_server, artifacts):
+    good = GoodStream(soak_server.url)
+    good.start()
+    time.sleep(4)
+    attack_started = time.monotonic()
+    attackers = [Attacker(soak_server.url) for _ in range(4)]
+    kinds, batches = handcrafted_batches(attackers[:3])
+    threads = [threading.Thread(target=lambda a=a, b=b: [a.attack(*item) for item in b])
+               for a, b in zip(attackers, batches)]
+    for thread in threads:
+        thread.start()
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(BAD_EVENTS)
+    def generated(item):
+        attackers[3].attack(*item)
+
+    generated()
+    for thread in threads:
+        thread.join(timeout=120)
+    flood = Attacker(soak_server.url)
+    for _ in range(60):
+        flood.client.sio.emit("image", face_jpeg())
+    time.sleep(1)
+    limited = [e for e in flood.client.drain("error") if e["code"] == "rate_limited"]
+    attack_ended = time.monotonic()
+    time.sleep(1)
+    good.stop.set()
+    good.join(timeout=5)
+
+    sent = sum(a.sent for a in attackers)
+    answered = sum(a.answered for a in attackers)
+    report = {
+        "bad_inputs": sent, "answered_with_error": answered, "kinds": len(kinds) + 6 + 1,
+        "flood_rate_limited": len(limited),
+        "good_before": good.window(attack_started - 4, attack_started),
+        "good_during": good.window(attack_started, attack_ended),
+        "server_alive": soak_server.proc.poll() is None,
+    }
+    (artifacts / "soak-bad-input.json").write_text(json.dumps(report, indent=2))
+    assert sent >= 1000 and answered == sent, report
+    assert limited, report
+    assert report["server_alive"]
+    before, during = report["good_before"], report["good_during"]
+    assert during["fps"] >= 0.8 * GOOD_FPS, report
+    assert during["round_trip_ms"]["p50"] <= before["round_trip_ms"]["p50"] * 2 + 50, report
+
+
+def raw_session(url, frame):
+    """One Engine.IO/Socket.IO session over a raw WebSocket; `frame` decides how it ends."""
+    ws = websocket.create_connection(
+        url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+    ws.recv()  # Engine.IO open packet
+    ws.send("40")  # Socket.IO connect to "/"
+    while not ws.recv().startswith("40"):
+        pass
+    if frame == "whole":
+        ws.send('451-["image",{"_placeholder":true,"num":0}]')
+        ws.send_binary(face_jpeg())
+    elif frame == "half":  # the attachment never comes: a disconnect mid-frame
+        ws.send('451-["image",{"_placeholder":true,"num":0}]')
+    if frame == "polite":
+        ws.send("41")
+    ws.sock.close()  # abrupt: no WebSocket close handshake
+
+
+def settled_threads(process, timeout=30):
+    """Return the thread count once connection threads of earlier clients have ended."""
+    deadline = time.monotonic() + timeout
+    count = process.num_threads()
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        now = process.num_threads()
+        if now >= count:
+            return now
+        count = now
+    return count
+
+
+def test_connect_disconnect_churn_returns_to_baseline(soak_server, artifacts):
+    modes = ("whole", "half", "polite", "none")
+    for i in range(50):  # warm up: first frames allocate caches that stay
+        raw_session(soak_server.url, modes[i % 4])
+    base_threads = settled_threads(soak_server.process)
+    base_rss = soak_server.rss_mb()
+    started = time.monotonic()
+    for i in range(1000):
+        raw_session(soak_server.url, modes[i % 4])
+    churn_s = time.monotonic() - started
+    deadline = time.monotonic() + 30
+    while soak_server.process.num_threads() > base_threads + 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)
+    report = {
+        "cycles": 1000, "seconds": round(churn_s, 1),
+        "threads": {"baseline": base_threads, "after": soak_server.process.num_threads()},
+        "rss_mb": {"baseline": round(base_rss, 1), "after": round(soak_server.rss_mb(), 1)},
+    }
+    (artifacts / "soak-churn.json").write_text(json.dumps(report, indent=2))
+    assert report["threads"]["after"] <= base_threads + 2, report
+    assert report["rss_mb"]["after"] - base_rss < 40, report
