@@ -1,1 +1,1 @@
-"""Per-client sessions, newest-frame-wins mailboxes and the worker pool, between Socket.IO and the pipeline."""
+"""Between Socket.IO and the pipeline: clients, sources, newest-frame mailboxes and workers."""

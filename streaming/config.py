@@ -57,7 +57,8 @@ def from_environment(environ=os.environ):
             try:
                 found[key] = parse(environ[variable])
             except ValueError:
-                raise ValueError(f"${variable} is not a valid {getattr(parse, '__name__', 'value')}") from None
+                # The value itself is left out: it may be a secret such as ACCESS_TOKEN.
+                raise ValueError(f"${variable} has an invalid value") from None
     return found
 
 

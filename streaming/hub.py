@@ -1,9 +1,9 @@
-"""Clients, sources and renditions, and the capped pool of workers that serves them.
+"""Clients, their sources and renditions, and the events that change them.
 
 Every client publishes its frames as a source and watches one source (its own by
 default). Viewers of a source are grouped by settings into renditions; each
-rendition has a one-slot mailbox, so the newest frame wins, and workers take
-renditions round robin from a queue that holds each at most once.
+rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
+do the processing; nothing here does CPU work.
 """
 
 import dataclasses
@@ -18,11 +18,10 @@ from pipeline import codec
 from .client import Client, Frame
 from .rate_limit import TokenBucket
 from .source import LIVE, SOURCE_NAME, STALE, Source
+from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
-MAX_BACKLOG_PACKETS = 2
 STATUS_STATES = (LIVE, STALE)
 
 
@@ -46,12 +45,11 @@ class StreamHub:
         self.backlog = backlog  # sid -> packets not yet written to that client's socket
         self.kick = kick  # sid -> None: close that client's connection
         self.limits = limits
-        self.workers = workers
         self.stats_interval = stats_interval
         self.keep_all = keep_all
         self.clients = {}
         self.sources = {}
-        self._ready = runtime.make_queue()
+        self.pool = WorkerPool(pipeline, runtime, emit, backlog, self._report_bad_frame, workers)
         # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
         self._lock = threading.Lock()
         self._names = itertools.count(1)
@@ -60,15 +58,13 @@ class StreamHub:
     def start(self):
         """Start the workers and the stats ticker."""
         self._running = True
-        for _ in range(self.workers):
-            self.runtime.start_task(self._work)
+        self.pool.start()
         self.runtime.start_task(self._tick_stats)
 
     def stop(self):
         """Ask the workers and the ticker to exit."""
         self._running = False
-        for _ in range(self.workers):
-            self._ready.put(_STOP)
+        self.pool.stop()
 
     # Connections ---------------------------------------------------------------------
 
@@ -141,7 +137,7 @@ class StreamHub:
                 for viewer in list(rendition.viewers.values()):
                     viewer.stats.dropped += 1
             if schedule:
-                self._ready.put(rendition)
+                self.pool.submit(rendition)
         if first:
             self._announce_sources()
         return {"seq": seq}
@@ -247,48 +243,12 @@ class StreamHub:
     def _announce_sources(self):
         self.emit("sources", self.list_sources())
 
-    # Workers ---------------------------------------------------------------------------
-
-    def _work(self):
-        while True:
-            rendition = self._ready.get()
-            if rendition is _STOP:
-                return
-            frame = rendition.mailbox.take()
-            if frame is not None and not rendition.closed:
-                try:
-                    self._process(rendition, frame)
-                except Exception:  # a bug must not kill a worker that serves everyone
-                    log.exception("source %s: frame %d failed", rendition.source.name, frame.seq)
-            if rendition.mailbox.finish() and not rendition.closed:
-                self._ready.put(rendition)
-
-    def _process(self, rendition, frame):
-        try:
-            result = self.runtime.run_cpu(
-                self.pipeline.process, frame.payload, rendition.settings, rendition.state
-            )
-        except ClientError as exc:
-            owner = self.clients.get(rendition.source.owner_sid)
-            if owner is not None and not frame.error_reported:
-                frame.error_reported = True
-                self.reject(owner, exc)
-            return
-        meta = {"seq": frame.seq, "ms": round(result.timings["total"], 2),
-                "source": rendition.source.name}
-        forms = {}
-        for viewer in list(rendition.viewers.values()):
-            # A viewer whose socket still holds an unsent frame (a binary event is two packets)
-            # is slow: skip it rather than queue behind it, so it gets the newest frame once it
-            # catches up. One frame of slack keeps a busy machine's late writer from counting.
-            if self.backlog(viewer.sid) > MAX_BACKLOG_PACKETS:
-                viewer.stats.dropped += 1
-                continue
-            if viewer.form not in forms:
-                forms[viewer.form] = codec.in_form(result.jpeg, viewer.form)
-            viewer.stats.frame_delivered(result.timings)
-            viewer.touch()  # watching a live source is activity, though it sends nothing
-            self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
+    def _report_bad_frame(self, rendition, frame, exc):
+        """Tell a source's sender that its frame could not be processed (once per frame)."""
+        owner = self.clients.get(rendition.source.owner_sid)
+        if owner is not None and not frame.error_reported:
+            frame.error_reported = True
+            self.reject(owner, exc)
 
     def _tick_stats(self):
         while self._running:

@@ -1,0 +1,85 @@
+"""The fixed pool of workers: the only place where frames are decoded, processed and encoded.
+
+Workers take renditions from a queue that holds each at most once (its mailbox
+guarantees that), so the queue is bounded by the number of renditions, clients
+are served round robin, and no rendition is ever processed by two workers at once.
+"""
+
+import logging
+
+from pipeline import ClientError
+from pipeline import codec
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+# A binary event is two packets. More than one frame still unsent to a viewer means it is slow.
+MAX_BACKLOG_PACKETS = 2
+
+
+class WorkerPool:
+    """`size` workers running the pipeline for whichever rendition has a frame waiting."""
+
+    def __init__(self, pipeline, runtime, emit, backlog, on_bad_frame, size):
+        self.pipeline = pipeline
+        self.runtime = runtime
+        self.emit = emit
+        self.backlog = backlog  # sid -> packets not yet written to that client's socket
+        self.on_bad_frame = on_bad_frame  # (rendition, frame, ClientError) -> None
+        self.size = size
+        self._ready = runtime.make_queue()
+
+    def start(self):
+        """Start the workers."""
+        for _ in range(self.size):
+            self.runtime.start_task(self._work)
+
+    def stop(self):
+        """Ask every worker to exit once it is idle."""
+        for _ in range(self.size):
+            self._ready.put(_STOP)
+
+    def submit(self, rendition):
+        """Queue a rendition whose mailbox just got a frame and that no worker holds."""
+        self._ready.put(rendition)
+
+    def _work(self):
+        while True:
+            rendition = self._ready.get()
+            if rendition is _STOP:
+                return
+            frame = rendition.mailbox.take()
+            if frame is not None and not rendition.closed:
+                try:
+                    self._process(rendition, frame)
+                except Exception:  # a bug must not kill a worker that serves everyone
+                    log.exception("source %s: frame %d failed", rendition.source.name, frame.seq)
+            if rendition.mailbox.finish() and not rendition.closed:
+                self._ready.put(rendition)
+
+    def _process(self, rendition, frame):
+        try:
+            result = self.runtime.run_cpu(
+                self.pipeline.process, frame.payload, rendition.settings, rendition.state
+            )
+        except ClientError as exc:
+            self.on_bad_frame(rendition, frame, exc)
+            return
+        self._deliver(rendition, frame, result)
+
+    def _deliver(self, rendition, frame, result):
+        meta = {"seq": frame.seq, "ms": round(result.timings["total"], 2),
+                "source": rendition.source.name}
+        forms = {}
+        for viewer in list(rendition.viewers.values()):
+            # A slow viewer is skipped rather than queued behind, so it gets the newest frame
+            # once it catches up. One frame of slack keeps a busy machine's late writer thread
+            # from counting as slow.
+            if self.backlog(viewer.sid) > MAX_BACKLOG_PACKETS:
+                viewer.stats.dropped += 1
+                continue
+            if viewer.form not in forms:
+                forms[viewer.form] = codec.in_form(result.jpeg, viewer.form)
+            viewer.stats.frame_delivered(result.timings)
+            viewer.touch()  # watching a live source is activity, though it sends nothing
+            self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
