@@ -13,7 +13,8 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 
 from pipeline import ClientError, ModelNotFound, Pipeline, PipelineConfig, find_landmark_model
 from pipeline.codec import Limits
-from streaming.access import access_token, origin_checker, share_urls, token_matches
+from streaming.access import (access_token, needs_token, origin_checker, share_urls,
+                              token_everywhere, token_matches)
 from streaming.config import ASYNC_MODES, load_config
 from streaming.http_server import serve
 from streaming.hub import ClientLimits, StreamHub
@@ -64,7 +65,7 @@ def create_app(config=None):
                     stats_interval=config["stats_interval"], limits=limits,
                     keep_all=config["seed_style"])
     register_routes(app, hub)
-    register_events(socketio, hub, app.config["ACCESS_TOKEN"])
+    register_events(socketio, hub, config, app.config["ACCESS_TOKEN"])
     hub.start()
     app.extensions["stream_hub"] = hub
     if not (SOCKETIO_CLIENT_DIR / SOCKETIO_CLIENT_FILE).is_file():
@@ -90,14 +91,14 @@ def register_routes(app, hub):
         return jsonify(ok=True, clients=len(hub.clients), threads=threading.active_count())
 
 
-def register_events(socketio, hub, token):
+def register_events(socketio, hub, config, token):
     """Wire the Socket.IO protocol (see README) to the hub."""
 
     @socketio.on("connect")
     def on_connect(auth=None):
         name = auth.get("source") if isinstance(auth, dict) else None
         try:
-            if not token_matches(token, auth):
+            if needs_token(config, request.environ) and not token_matches(token, auth):
                 raise ClientError("this server needs its access token: open the link it printed "
                                   "at start-up (…/#token=…) or pass --token to the bridge",
                                   code="unauthorized")
@@ -186,12 +187,17 @@ def main(argv=None):
 
 
 def announce(config, tls, token):
-    """Tell the person at the terminal which link to open."""
-    urls = share_urls(config["host"], config["port"], "https" if tls else "http", token)
-    if token:
+    """Tell the person at the terminal which link to open, with the token where it is needed."""
+    everywhere = token_everywhere(config)
+    urls = share_urls(config["host"], config["port"], "https" if tls else "http",
+                      token if everywhere else None)
+    lines = ["Open: " + "\n      ".join(urls)]
+    if everywhere:
         log.info("clients need the access token; open the link printed on stdout")
+    else:
+        lines.append(f"Through a tunnel (ngrok, cloudflared) add #token={token} to its link.")
     # Written to stdout, not logged: the link carries the token, and logs get shipped and kept.
-    sys.stdout.write("Open: " + "\n      ".join(urls) + "\n")
+    sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
 
 

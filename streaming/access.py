@@ -18,23 +18,32 @@ def is_loopback(host):
         return False
 
 
-def access_token(config):
-    """Return the token clients must present, or None when none is needed.
+# Headers a tunnel or reverse proxy (ngrok, cloudflared, nginx) adds to what it forwards.
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_FORWARDED_HOST",
+                 "HTTP_X_REAL_IP", "HTTP_CF_CONNECTING_IP")
 
-    A token is needed when the server listens beyond loopback or is marked public; one
-    set by flag or environment is used, otherwise a fresh random one is made at start.
+
+def access_token(config):
+    """Return the token set by flag or environment, or a fresh random one made at start."""
+    return config["token"] or secrets.token_urlsafe(18)
+
+
+def token_everywhere(config):
+    """Tell whether every connection needs the token: the server listens beyond loopback."""
+    return bool(config["public"] or not is_loopback(config["host"]))
+
+
+def needs_token(config, environ):
+    """Tell whether this connection must present the token.
+
+    On loopback a local user needs none, but a tunnel such as ngrok also connects from
+    loopback: a request that came through a proxy needs the token all the same.
     """
-    if config["token"]:
-        return config["token"]
-    if config["public"] or not is_loopback(config["host"]):
-        return secrets.token_urlsafe(18)
-    return None
+    return token_everywhere(config) or any(header in environ for header in PROXY_HEADERS)
 
 
 def token_matches(expected, auth):
     """Tell whether the Socket.IO `auth` payload carries the expected token."""
-    if expected is None:
-        return True
     given = auth.get("token") if isinstance(auth, dict) else None
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 

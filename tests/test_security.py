@@ -148,3 +148,17 @@ def test_an_idle_client_is_told_and_disconnected(exposed):
     while client.sio.connected:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_on_loopback_a_tunnelled_connection_still_needs_the_token(server):
+    # ngrok and cloudflared connect from loopback but add forwarding headers.
+    tunnelled = {"headers": {"X-Forwarded-For": "203.0.113.7"}}
+    refused = refusal(server, **tunnelled)
+    assert refused["data"]["code"] == "unauthorized"
+    token = re.search(r"#token=(\S+)", server.log()).group(1)
+    client = RecordingClient(server.url, auth={"token": token}, **tunnelled)
+    assert client.next("settings")
+    client.close()
+    local = RecordingClient(server.url)  # a local user needs no token
+    assert local.next("settings")
+    local.close()
