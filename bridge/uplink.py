@@ -6,6 +6,7 @@ import threading
 import socketio
 
 from .backoff import Backoff
+from .socketio_client import InOrderClient
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Uplink:
 
     def _connect(self, stop):
         # Our own retry loop rather than python-socketio's: it also covers the first attempt and refusals.
-        sio = socketio.Client(reconnection=False)
+        sio = InOrderClient(reconnection=False)
         sio.on("response_back", self._on_response)
         sio.on("error", self._on_error)
         sio.on("disconnect", self._on_disconnect)
@@ -139,10 +140,15 @@ class Uplink:
             if self._flight is not None:
                 self._flight.done = True
             self._cond.notify_all()
-        if self.on_processed is not None:
+        # A server that emits from several threads can interleave a binary event's two packets;
+        # what arrives then is not a frame. Skip it: the answer still counts for pacing.
+        frame_like = isinstance(payload, bytes) or (isinstance(payload, str) and payload.startswith("data:"))
+        if not frame_like:
+            log.warning("server answered with a %s that is not a frame; skipped", type(payload).__name__)
+        elif self.on_processed is not None:
             try:
                 self.on_processed(payload, meta)
-            except Exception:  # a faulty hook must not take the connection down
+            except Exception:  # a faulty hook must not take the connection down (it runs on the read thread)
                 log.exception("on_processed hook failed")
 
     def _on_error(self, error):

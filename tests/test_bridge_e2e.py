@@ -1,5 +1,11 @@
 """Simulated ESP32 -> bridge -> real server -> processed frames, for every wire format and fault."""
 
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
 import time
 
 import cv2
@@ -8,9 +14,9 @@ import pytest
 from bridge.simulator import FaultPlan, MjpegCameraSimulator, load_jpegs
 from bridge.sources import CaptureSource, JpegFilesSource, MjpegPullSource
 
-from .bridge_harness import Rig, assert_recoloured_face, wait_until
+from .bridge_harness import WAIT_S, Rig, assert_recoloured_face, unique_name, wait_until
 from .images import FACE_JPEG, face_frame
-from .server_process import ServerProcess
+from .server_process import ROOT, ServerProcess
 
 WIRES = ["arduino", "circuitpython", "push"]
 
@@ -108,3 +114,20 @@ def test_a_video_file_is_relayed(rig, tmp_path):
     writer.release()
     _, received, _ = rig.bridge(CaptureSource(str(path), jpeg_quality=95))
     assert_recoloured_face(received.wait_for(2)[-1])
+
+
+def test_the_bridge_command_relays_a_simulated_camera(rig, server):
+    camera = MjpegCameraSimulator(load_jpegs(), "arduino").start()
+    rig.add_stop(camera.stop)
+    proc = subprocess.Popen([sys.executable, "-m", "bridge", camera.stream_url, "--name", unique_name("cli"),
+                             "--server", server.url, "--stats-every", "1"],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not re.search(r"processed=[1-9]", lines.get(timeout=max(0.1, deadline - time.monotonic()))):
+            pass
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0

@@ -39,6 +39,7 @@ class PushSource:
         self.connections = self.frames = self.bad_messages = 0
         self._server = None
         self._slot = None
+        self._serving = False
         self._active = set()
 
     def __repr__(self):
@@ -55,12 +56,14 @@ class PushSource:
         """Accept camera connections until `close()` (the reader thread's body)."""
         self._slot = slot
         if not stop.is_set():
+            self._serving = True
             self._server.serve_forever(poll_interval=0.2)
 
     def close(self):
         """Stop listening and drop the connected cameras (called from another thread)."""
         if self._server is not None:
-            self._server.shutdown()
+            if self._serving:  # shutdown() would wait forever for a loop that never ran
+                self._server.shutdown()
             self._server.server_close()
         for sock in list(self._active):
             sock.close()
