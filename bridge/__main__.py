@@ -18,7 +18,8 @@ EPILOG = """sources:
   clip.mp4                  a video file, looped at its own frame rate
   photos/ or face.jpg       JPEG files, looped at --fps
 
-environment: BRIDGE_SERVER, BRIDGE_NAME and BRIDGE_TOKEN stand in for --server, --name, --token."""
+environment: BRIDGE_SERVER, BRIDGE_NAME and ACCESS_TOKEN (the server's token) stand in for
+--server, --name and --token."""
 
 
 def parse_args(argv=None):
@@ -31,8 +32,9 @@ def parse_args(argv=None):
                         help="the server's URL (default %(default)s)")
     parser.add_argument("--name", default=os.environ.get("BRIDGE_NAME"),
                         help="source name viewers pick, e.g. kitchen (1-32 of A-Z a-z 0-9 . _ -)")
-    parser.add_argument("--token", default=os.environ.get("BRIDGE_TOKEN"),
-                        help="shared secret, if the server asks for one (prefer $BRIDGE_TOKEN)")
+    parser.add_argument("--token", default=os.environ.get("ACCESS_TOKEN"),
+                        help="the server's access token, if it asks for one (prefer $ACCESS_TOKEN: "
+                             "other users can see flags in ps)")
     parser.add_argument("--stale-after", type=float, default=5.0, metavar="S",
                         help="report the camera stale after S seconds without a frame (default 5)")
     parser.add_argument("--response-timeout", type=float, default=5.0, metavar="S",

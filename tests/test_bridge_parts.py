@@ -120,7 +120,7 @@ def test_bad_source_names_are_refused(name):
 
 
 def test_the_command_line_builds_a_bridge_from_flags_and_environment(monkeypatch):
-    monkeypatch.setenv("BRIDGE_TOKEN", "from-env")
+    monkeypatch.setenv("ACCESS_TOKEN", "from-env")
     args = parse_args(["http://cam.local:81/stream", "--name", "kitchen", "--framesize", "VGA",
                        "--quality", "12", "--server", "http://127.0.0.1:1"])
     bridge = build_bridge(args)
