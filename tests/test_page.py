@@ -227,3 +227,40 @@ def test_reconnects_resumes_sending_and_restores_settings(open_page, artifacts, 
         assert stamp_share(shown) < 0.05
     finally:
         second.stop()
+
+
+TOKEN = "page-test-token"
+
+
+@pytest.fixture(scope="module")
+def guarded_server(artifacts):
+    """A server that wants its token even on loopback (as behind ngrok) and drops idle clients fast."""
+    server = ServerProcess(artifacts, "--public", "--idle-timeout", "3",
+                           env={"ACCESS_TOKEN": TOKEN}).wait_ready()
+    yield server
+    server.stop()
+
+
+def test_token_from_the_link_fragment_connects(open_page, guarded_server):
+    page = open_page(f"{guarded_server.url}/#token={TOKEN}")
+    start_camera(page)
+
+
+def test_missing_token_asks_for_it_and_a_pasted_one_connects(open_page, guarded_server, artifacts):
+    page = open_page(guarded_server.url)
+    page.wait_for_selector('#connection[data-state="failed"]', timeout=FRAME_TIMEOUT_MS)
+    assert "#token=" in page.inner_text("#connection-hints")
+    page.screenshot(path=str(artifacts / "page-token-phone.png"))
+    page.fill("#token", TOKEN)
+    page.press("#token", "Enter")
+    start_camera(page)
+
+
+def test_idle_disconnect_says_so_and_reconnect_works(open_page, guarded_server):
+    page = open_page(f"{guarded_server.url}/#token={TOKEN}")
+    wait_connected(page)
+    page.wait_for_selector("#reconnect:visible", timeout=FRAME_TIMEOUT_MS)  # idle for 3 s: closed
+    assert "idle" in page.inner_text("#notice")
+    assert page.inner_text("#connection-text") == "Disconnected"
+    page.click("#reconnect")
+    start_camera(page)

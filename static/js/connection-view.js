@@ -1,5 +1,7 @@
 'use strict';
-// Show the connection state, and hints when it is stuck.
+// Show the connection state, and hints (and the token box or Reconnect) when it is stuck.
+
+import { HINTS } from './connection.js';
 
 const LABELS = {
   connecting: 'Connecting…',
@@ -8,18 +10,24 @@ const LABELS = {
   failed: 'Cannot connect',
 };
 
-/** Render state ('connecting', 'connected', 'reconnecting', 'failed') and hints into the page. */
-export function showConnection(state, detail, hints) {
-  const box = document.getElementById('connection');
-  box.dataset.state = state;
-  document.getElementById('connection-text').textContent = LABELS[state];
-  const hintBox = document.getElementById('connection-hints');
-  hintBox.hidden = hints.length === 0;
+const $ = (id) => document.getElementById(id);
+
+/** Render a state ('connecting', 'connected', 'reconnecting', 'failed'); cause picks the hints. */
+export function showConnection(state, detail, cause) {
+  $('connection').dataset.state = state;
+  $('connection-text').textContent = cause === 'closed' ? 'Disconnected' : LABELS[state];
+  const hints = cause ? HINTS[cause] : [];
+  $('connection-hints').hidden = hints.length === 0;
+  $('connection-hints').dataset.cause = cause || '';
+  // A refusal's own words are in the hints already; a network error's detail helps, though.
   const why = detail ? ` (${detail})` : '';
-  hintBox.querySelector('p').textContent = `Cannot reach the server${why}; it keeps retrying. Things to check:`;
-  hintBox.querySelector('ul').replaceChildren(...hints.map((hint) => {
+  $('connection-why').textContent = cause === 'network'
+    ? `Cannot reach the server${why}; it keeps retrying. Things to check:` : 'Not connected.';
+  $('connection-hints').querySelector('ul').replaceChildren(...hints.map((hint) => {
     const item = document.createElement('li');
     item.textContent = hint;
     return item;
   }));
+  $('token-form').hidden = cause !== 'unauthorized';
+  $('reconnect').hidden = cause !== 'closed';
 }

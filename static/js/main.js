@@ -3,7 +3,7 @@
 
 import { CameraControls } from './camera-controls.js';
 import { cameraUnavailableReason } from './camera-errors.js';
-import { connect } from './connection.js';
+import { connect, reconnect } from './connection.js';
 import { showConnection } from './connection-view.js';
 import { captureJpeg, frameBlob, frameBytes, showFrame } from './frames.js';
 import { Notice } from './notice.js';
@@ -11,6 +11,7 @@ import { FrameSender } from './sender.js';
 import { SettingsPanel } from './settings-panel.js';
 import { download } from './snapshot.js';
 import { Telemetry } from './telemetry.js';
+import { saveToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
 const output = $('processed');
@@ -62,6 +63,7 @@ function setPaused(value) {
 
 function togglePause() {
   setPaused(!paused);
+  reconnect(socket);  // after a long pause the server may have closed an idle connection
   if (paused) sender.stop();
   else sender.start();
 }
@@ -72,6 +74,13 @@ socket.on('stats', (stats) => telemetry.showStats(stats, sender.latencyMs));
 socket.on('error', (err) => notice.show('server', `Server: ${err.message} (${err.code})`));
 
 $('pause').addEventListener('click', togglePause);
+$('start').addEventListener('click', () => reconnect(socket));
+$('reconnect').addEventListener('click', () => reconnect(socket));
+$('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  saveToken($('token').value.trim());
+  reconnect(socket);
+});
 $('snapshot').addEventListener('click', () => { if (lastFrame) download(lastFrame); });
 $('fps').addEventListener('input', (event) => {
   $('fps-value').textContent = event.target.value;
