@@ -19,7 +19,7 @@ class PipelineConfig:
     landmark_model: str
     device: str = None
     detect_width: int = 320
-    redetect_every: int = 5
+    redetect_every: int = 10
     limits: codec.Limits = codec.Limits()
 
 

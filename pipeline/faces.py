@@ -63,7 +63,7 @@ def _spread(points):
 class FaceFinder:
     """Detector plus shape predictor, built once and shared by every client."""
 
-    def __init__(self, model_path, detect_width=320, redetect_every=5):
+    def __init__(self, model_path, detect_width=320, redetect_every=10):
         self.detector = dlib.get_frontal_face_detector()
         self.predictor = dlib.shape_predictor(str(model_path))
         self.detect_width = detect_width

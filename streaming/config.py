@@ -10,7 +10,7 @@ DEFAULTS = {
     "landmark_model": None,
     "device": None,
     "detect_width": 320,
-    "redetect_every": 5,
+    "redetect_every": 10,
     "max_frame_bytes": 4 * 1024 * 1024,
     "max_pixels": 3840 * 2160,
     "stats_interval": 1.0,
