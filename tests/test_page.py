@@ -5,7 +5,6 @@ import re
 import cv2
 import pytest
 
-from . import server_process
 from .browser import CHROMIUM, DESKTOP, INSECURE_HOST, PHONE, chromium_args, write_y4m
 from .browser_page import (COUNT_SENT_FRAMES, FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, send_rate,
                            shown_seq, stamp_share, start_camera, wait_connected)
@@ -205,7 +204,7 @@ def test_insecure_origin_screenshot(open_page, server, artifacts):
     page.screenshot(path=str(artifacts / "page-insecure-phone.png"), full_page=True)
 
 
-def test_reconnects_resumes_sending_and_restores_settings(open_page, artifacts, monkeypatch):
+def test_reconnects_resumes_sending_and_restores_settings(open_page, artifacts):
     first = ServerProcess(artifacts).wait_ready()
     try:
         page = open_page(first.url)
@@ -214,8 +213,7 @@ def test_reconnects_resumes_sending_and_restores_settings(open_page, artifacts, 
         page.wait_for_selector('#processing[aria-busy="false"]')
         first.stop()
         page.wait_for_selector('#connection:is([data-state="reconnecting"], [data-state="failed"])')
-        monkeypatch.setattr(server_process, "free_port", lambda: first.port)  # same address again
-        second = ServerProcess(artifacts).wait_ready()
+        second = ServerProcess(artifacts, port=first.port).wait_ready()  # the same address again
     except BaseException:
         first.stop()
         raise
