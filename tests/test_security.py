@@ -3,6 +3,7 @@
 import re
 import ssl
 import struct
+import threading
 import time
 import urllib.request
 import zlib
@@ -126,16 +127,28 @@ def test_decompression_bombs_are_refused_before_decoding(exposed):
     client.close()
 
 
+def try_connect(server):
+    """Connect with the token; return (client, None) or (None, the connect_error payload)."""
+    sio = socketio.Client(reconnection=False, ssl_verify=False)
+    errors = []
+    sio.on("connect_error", errors.append)
+    try:
+        sio.connect(server.url, transports=["websocket"], wait_timeout=10,
+                    auth={"token": server.token})
+    except socketio.exceptions.ConnectionError:
+        return None, errors[0] if errors else None
+    return sio, None
+
+
 def test_a_full_server_says_it_is_busy(exposed):
     clients, refused = [], None
-    for _ in range(6):  # the cap is 4; earlier tests' clients may still be leaving
-        try:
-            clients.append(connect(exposed))
-        except socketio.exceptions.ConnectionError:
-            refused = refusal(exposed, auth={"token": exposed.token})
+    for _ in range(8):  # the cap is 4; earlier tests' clients may still be leaving
+        client, refused = try_connect(exposed)
+        if client is None:
             break
+        clients.append(client)
     for client in clients:
-        client.close()
+        threading.Thread(target=client.disconnect, daemon=True).start()
     assert refused is not None and refused["data"]["code"] == "server_busy"
     assert "busy" in refused["message"]
 
