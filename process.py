@@ -104,7 +104,7 @@ def register_events(socketio, hub, config, token):
                                   code="unauthorized")
             client = hub.connect(request.sid, name)
         except ClientError as exc:
-            log.warning("refused %s: %s", request.sid, exc.message)
+            log.warning("refused %s: %s: %s", request.sid, exc.code, exc.message)
             raise ConnectionRefused(exc.message, {"code": exc.code}) from None
         emit("settings", client.settings.as_dict())
         emit("sources", hub.list_sources())
