@@ -1,15 +1,19 @@
 """The page in a real browser: headless Debian Chromium whose fake camera plays the shipped face."""
 
 import re
+import threading
+import time
 
 import cv2
 import pytest
+import socketio
 
 from .browser import CHROMIUM, DESKTOP, INSECURE_HOST, PHONE, chromium_args, write_y4m
 from .browser_page import (COUNT_SENT_FRAMES, FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, send_rate,
                            shown_seq, stamp_share, start_camera, wait_connected)
-from .images import face_frame
+from .images import face_frame, face_jpeg
 from .server_process import ServerProcess
+from .socket_client import RecordingClient
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -262,3 +266,122 @@ def test_idle_disconnect_says_so_and_reconnect_works(open_page, guarded_server):
     assert page.inner_text("#connection-text") == "Disconnected"
     page.click("#reconnect")
     start_camera(page)
+
+
+class PublishingSource:
+    """A named source (as a bridge is): a real Socket.IO client sending the face photo at a few FPS."""
+
+    def __init__(self, url, name, fps=4, seconds=90):
+        self.client = RecordingClient(url, auth={"source": name})
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._publish, args=(fps, seconds), daemon=True)
+        self.thread.start()
+
+    def _publish(self, fps, seconds):
+        deadline = time.monotonic() + seconds
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            try:
+                self.client.send(face_jpeg())
+            except socketio.exceptions.SocketIOError:
+                return  # disconnected under us: the test is over
+            self.stopping.wait(1 / fps)
+
+    def stop_sending(self):
+        """Stop sending but stay connected, as a camera that hangs does."""
+        self.stopping.set()
+        self.thread.join(timeout=10)
+
+    def stop(self):
+        """Stop sending and disconnect; the server sees the source leave at once."""
+        self.stop_sending()
+        self.client.close()
+
+
+@pytest.fixture
+def publish(server):
+    """Return a factory of named sources on the session's server; all stop after the test."""
+    sources = []
+
+    def make(name):
+        sources.append(PublishingSource(server.url, name))
+        return sources[-1]
+
+    yield make
+    for source in sources:
+        source.stop()
+
+
+def pick_source(page, name):
+    """Pick `name` in the Source list by keyboard focus and selection; wait for its first frame."""
+    page.wait_for_selector(f'#source option[value="{name}"]', state="attached", timeout=FRAME_TIMEOUT_MS)
+    page.focus("#source")
+    page.select_option("#source", name)
+    page.wait_for_selector(f'#processed[data-source="{name}"]', timeout=FRAME_TIMEOUT_MS)
+
+
+NARROW = {"width": 360, "height": 740}
+KITCHEN_OPTION = "document.querySelector('#source option[value=\"kitchen\"]').textContent"
+
+
+def test_anyone_can_watch_a_named_source_without_a_camera(open_page, server, publish, artifacts):
+    kitchen = publish("kitchen")
+    page = open_page(server.url, viewport=NARROW)
+    wait_connected(page)
+    pick_source(page, "kitchen")
+    shown = frame_after(page, shown_seq(page) + 2)  # a few frames in, the face track has settled
+    assert shown.shape == (480, 640, 3)  # the source's own size, not the page's capture size
+    assert lip_redness_gain(shown) > LIPS_RECOLOURED
+    assert stamp_share(shown) > 0.3
+    page.wait_for_function(f"{KITCHEN_OPTION} === 'kitchen (live, 2 viewers)'",  # its sender and us
+                           timeout=FRAME_TIMEOUT_MS)
+    assert "Watching kitchen" in page.inner_text("#source-status")
+    assert page.evaluate("window.__sentFrames.length") == 0  # no camera was needed
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    for control in page.evaluate(CONTROLS):
+        assert control["named"], f"{control['id']} has no label"
+        assert control["height"] >= 40, f"{control['id']} is too small for a thumb"
+    page.screenshot(path=str(artifacts / "page-source-narrow.png"), full_page=True)
+
+    kitchen.client.sio.call("source_status", {"state": "stale", "message": "no frame for 5 s"}, timeout=10)
+    page.wait_for_selector('#source-status[data-state="stale"]', timeout=FRAME_TIMEOUT_MS)
+    assert page.inner_text("#source-status") == "kitchen: no frame for 5 s"
+    page.wait_for_function(f"{KITCHEN_OPTION}.includes('stale')", timeout=FRAME_TIMEOUT_MS)
+
+    kitchen.stop()
+    page.wait_for_selector('#source-status[data-state="gone"]', timeout=FRAME_TIMEOUT_MS)
+    assert page.inner_text("#source-status") == "kitchen left — back to your camera."
+    assert page.input_value("#source") == ""
+    assert page.locator('#source option[value="kitchen"]').count() == 0
+    assert page.is_visible("#output-empty") and "Start camera" in page.inner_text("#output-empty")
+
+
+def test_watching_another_source_rests_the_camera_and_uses_your_settings(open_page, server, publish):
+    publish("garden")
+    page = open_page(server.url)
+    start_camera(page)
+    own = page.get_attribute("#processed", "data-source")
+    page.click("#lips")  # this viewer's settings apply to what it watches
+    page.wait_for_selector('#processing[aria-busy="false"]')
+    pick_source(page, "garden")
+    assert page.locator(f'#source option[value="{own}"]').count() == 0  # "My camera" stands for it
+    assert page.is_disabled("#pause")
+    page.wait_for_timeout(500)  # a frame being encoded at the switch may still go
+    sent = page.evaluate("window.__sentFrames.length")
+    shown = frame_after(page, shown_seq(page) + 1)
+    assert lip_redness_gain(shown) < LIPS_UNTOUCHED
+    assert page.evaluate("window.__sentFrames.length") == sent
+    page.select_option("#source", "")
+    page.wait_for_selector(f'#processed[data-source="{own}"]', timeout=FRAME_TIMEOUT_MS)
+    assert page.evaluate("window.__sentFrames.length") > sent
+    assert page.is_enabled("#pause")
+
+
+def test_a_source_that_goes_quiet_is_shown_stale(open_page, server, publish):
+    porch = publish("porch")
+    page = open_page(server.url)
+    wait_connected(page)
+    pick_source(page, "porch")
+    porch.stop_sending()  # no status report: the page notices by itself
+    page.wait_for_selector('#source-status[data-state="stale"]', timeout=FRAME_TIMEOUT_MS)
+    assert re.fullmatch(r"porch: no frame for \d+ s", page.inner_text("#source-status"))
+    assert page.input_value("#source") == "porch"

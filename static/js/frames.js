@@ -34,6 +34,14 @@ export function showFrame(img, blob) {
   if (previous) URL.revokeObjectURL(previous);
 }
 
+/** Empty an <img> shown with showFrame. */
+export function clearFrame(img) {
+  const previous = img.dataset.objectUrl;
+  img.removeAttribute('src');
+  delete img.dataset.objectUrl;
+  if (previous) URL.revokeObjectURL(previous);
+}
+
 /** Return the byte size of a frame from the server. */
 export function frameBytes(frame) {
   return typeof frame === 'string' ? frame.length : frame.byteLength;

@@ -1,14 +1,16 @@
 'use strict';
-// Wire the page together: camera -> flow-controlled sender -> Socket.IO -> processed frame.
+// Wire the page together: camera -> flow-controlled sender -> Socket.IO -> processed frame,
+// or another live source picked from the list.
 
 import { CameraControls } from './camera-controls.js';
 import { cameraUnavailableReason } from './camera-errors.js';
 import { connect, reconnect } from './connection.js';
 import { showConnection } from './connection-view.js';
-import { captureJpeg, frameBlob, frameBytes, showFrame } from './frames.js';
+import { captureJpeg, clearFrame, frameBlob, frameBytes, showFrame } from './frames.js';
 import { Notice } from './notice.js';
 import { FrameSender } from './sender.js';
 import { SettingsPanel } from './settings-panel.js';
+import { SourcePicker } from './sources.js';
 import { download } from './snapshot.js';
 import { Telemetry } from './telemetry.js';
 import { saveToken } from './token.js';
@@ -22,10 +24,12 @@ const socket = connect(showConnection);
 const panel = new SettingsPanel($('processing'), socket);
 let lastFrame = null;  // Blob of the processed frame on screen, for the snapshot
 let paused = false;
+const sources = new SourcePicker($('source'), $('source-status'), socket, { onSwitch: switchSource });
+const startHint = [...$('output-empty').childNodes];  // "Press Start camera...", kept to show again
 
 const camera = new CameraControls($('preview'), {
   notice,
-  onStarted: () => { setPaused(false); sender.start(); },
+  onStarted: () => { setPaused(false); sources.choose(null); sender.start(); },
   onStopped: () => { sender.stop(); $('pause').disabled = true; },
 });
 
@@ -43,20 +47,39 @@ async function sendFrame() {
 }
 
 function onFrame(frame, meta) {
+  if (!sources.accepts(meta)) return;  // a frame of the source we just left
+  sources.frameShown();
   sender.answered();
   telemetry.down.add(frameBytes(frame));
   telemetry.showLatency(sender.latencyMs);
   lastFrame = frameBlob(frame);
   showFrame(output, lastFrame);
   if (meta && meta.seq !== undefined) output.dataset.seq = String(meta.seq);
+  if (meta && meta.source) output.dataset.source = meta.source;
   $('output-empty').hidden = true;
   $('snapshot').disabled = false;
   notice.clear('server');
 }
 
+/** Show another source (name) or your own camera (null). Your camera rests while you watch another. */
+function switchSource(name) {
+  clearFrame(output);
+  delete output.dataset.seq;  // each source numbers its own frames
+  delete output.dataset.source;
+  lastFrame = null;
+  $('snapshot').disabled = true;
+  const caption = $('output-empty');
+  caption.hidden = false;
+  if (name || camera.camera.active) caption.textContent = `Waiting for ${name || 'your camera'}…`;
+  else caption.replaceChildren(...startHint);
+  if (name) sender.stop();
+  else if (camera.camera.active && !paused) sender.start();
+  setPaused(paused);
+}
+
 function setPaused(value) {
   paused = value;
-  $('pause').disabled = !camera.camera.active;
+  $('pause').disabled = !camera.camera.active || Boolean(sources.watching);
   $('pause').setAttribute('aria-pressed', String(paused));
   $('pause').textContent = paused ? 'Resume' : 'Pause';
 }
