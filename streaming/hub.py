@@ -96,12 +96,15 @@ class StreamHub:
             client = self.clients.pop(sid, None)
             if client is None:
                 return
+            watched = client.rendition.source if client.rendition is not None else None
             self._unwatch(client)
             source = self.sources.get(client.source_name)
-            listed = source is not None and source.owner_sid == sid and source.frames > 0
-            if source is not None and source.owner_sid == sid:
+            owned = source is not None and source.owner_sid == sid
+            if owned:
                 self._close_source(source)
-        if listed:
+        # The list changes if a listed source left, or a listed source lost a viewer.
+        if (owned and source.frames > 0) or (watched is not None and watched is not source
+                                             and watched.frames > 0):
             self._announce_sources()
 
     # Events ----------------------------------------------------------------------------
@@ -166,16 +169,19 @@ class StreamHub:
         name = request.get("source") or client.source_name
         form = request.get("form", client.form)
         with self._lock:
-            source = self.sources.get(name)
+            source = self.sources.get(name) if isinstance(name, str) else None
             if source is None or form not in (codec.BYTES, codec.DATA_URL):
-                problem = (f"no live source named '{name}'" if source is None
+                problem = (f"no live source named {name!r}" if source is None
                            else "form must be 'bytes' or 'data_url'")
                 exc = ClientError(problem, code="bad_watch")
             else:
                 client.form = form
                 self._watch(client, source)
-                return {"watching": name}
-        return self.reject(client, exc)
+                exc = None
+        if exc is not None:
+            return self.reject(client, exc)
+        self._announce_sources()  # viewer counts changed for everyone's list
+        return {"watching": name}
 
     def set_status(self, sid, status):
         """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""

@@ -68,7 +68,7 @@ class Source:
         idle = None if self.last_frame_at is None else round(now - self.last_frame_at, 1)
         return {
             "name": self.name,
-            "viewers": len(self.viewers()),
+            "viewers": sum(1 for c in self.viewers() if c.sid != self.owner_sid),
             "frames": self.frames,
             "idle_s": idle,
             **self.status,

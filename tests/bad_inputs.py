@@ -57,6 +57,7 @@ def corpus():
         "settings, wrong type": ("settings", ["kernel_size", 3]),
         "settings, bad colour": ("settings", {"lip_color": "javascript:alert(1)"}),
         "watch, unknown source": ("watch", {"source": "no-such-camera"}),
+        "watch, unhashable name": ("watch", {"source": ["a", "list"]}),
         "status, bad state": ("source_status", {"state": "on fire"}),
     }
 

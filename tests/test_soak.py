@@ -85,6 +85,7 @@ def handcrafted_batches(attackers):
     return kinds, batches
 
 
+GENERATED_KINDS = 6  # the strategies below, one kind each
 BAD_EVENTS = st.one_of(
     st.tuples(st.just("image"), st.binary(max_size=3000)),
     st.tuples(st.just("image"), st.text(max_size=400)),
@@ -134,7 +135,7 @@ def test_bad_input_soak_leaves_the_good_stream_alone(soak_server, artifacts):
     sent = sum(a.sent for a in attackers)
     answered = sum(a.answered for a in attackers)
     report = {
-        "bad_inputs": sent, "answered_with_error": answered, "kinds": len(kinds) + 6 + 1,
+        "bad_inputs": sent, "answered_with_error": answered, "kinds": len(kinds) + GENERATED_KINDS + 1,
         "flood_rate_limited": len(limited),
         "good_before": good.window(attack_started - 4, attack_started),
         "good_during": good.window(attack_started, attack_ended),
