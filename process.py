@@ -38,6 +38,7 @@ def build_pipeline(config):
         device=config["device"],
         detect_width=config["detect_width"],
         redetect_every=config["redetect_every"],
+        workers=config["workers"],
         limits=limits,
     ))
 
@@ -113,28 +114,34 @@ def register_events(socketio, hub, config, token):
     def on_disconnect(*_reason):
         hub.disconnect(request.sid)
 
+    # Handlers take *args: a client may send any number of arguments, and a wrong count must
+    # come back as a clear error, not a TypeError inside the server.
     @socketio.on("image")
     def on_image(*args):
-        # Exactly one argument is a frame; none or several is the wrong type, like a dict is.
-        return hub.receive(request.sid, args[0] if len(args) == 1 else args)
+        return hub.receive(request.sid, _one(args))
 
     @socketio.on("settings")
-    def on_settings(changes=None):
-        answer = hub.update_settings(request.sid, changes)
+    def on_settings(*args):
+        answer = hub.update_settings(request.sid, _one(args))
         emit("settings", answer["settings"])
         return answer
 
     @socketio.on("watch")
-    def on_watch(target=None):
-        return hub.watch(request.sid, target)
+    def on_watch(*args):
+        return hub.watch(request.sid, _one(args))
 
     @socketio.on("list_sources")
     def on_list_sources(*_):
         return hub.list_sources()
 
     @socketio.on("source_status")
-    def on_source_status(status=None):
-        return hub.set_status(request.sid, status)
+    def on_source_status(*args):
+        return hub.set_status(request.sid, _one(args))
+
+
+def _one(args):
+    """Return the single argument of an event; none or several become a (wrong-typed) tuple."""
+    return args[0] if len(args) == 1 else args
 
 
 def parse_args(argv=None):

@@ -50,7 +50,8 @@ def time_pipelines(model, size, frames):
 
 def lip_iou(model, frames):
     """Return the lowest and mean IoU of our lip masks against full-resolution detection."""
-    ours, reference = FaceFinder(model), FaceFinder(model, detect_width=0, redetect_every=1)
+    ours = FaceFinder(model, detectors=1)
+    reference = FaceFinder(model, detect_width=0, redetect_every=1, detectors=1)
     track = FaceTrack()
     ious, missed = [], 0
     for frame in frames:
@@ -90,7 +91,7 @@ def reference_floor(size, frame_count):
     This is how far the reference agrees with itself; no tracker can be held to more.
     """
     model = str(find_landmark_model())
-    reference = FaceFinder(model, detect_width=0, redetect_every=1)
+    reference = FaceFinder(model, detect_width=0, redetect_every=1, detectors=1)
     shift = np.float32([[1, 0, 1], [0, 1, 0]])
     ious = []
     for frame in moving_clip(*size, count=frame_count):

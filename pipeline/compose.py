@@ -20,6 +20,7 @@ class PipelineConfig:
     device: str = None
     detect_width: int = 320
     redetect_every: int = 10
+    workers: int = 2  # threads that may run the pipeline at once
     limits: codec.Limits = codec.Limits()
 
 

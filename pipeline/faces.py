@@ -6,6 +6,7 @@ from the previous frame. Landmarks always run at full resolution.
 """
 
 import dataclasses
+import queue
 import threading
 
 import cv2
@@ -63,25 +64,38 @@ def _spread(points):
 class FaceFinder:
     """Detector plus shape predictor, built once and shared by every client."""
 
-    def __init__(self, model_path, detect_width=320, redetect_every=10):
-        self.detector = dlib.get_frontal_face_detector()
+    def __init__(self, model_path, detect_width=320, redetect_every=10, detectors=2):
         self.predictor = dlib.shape_predictor(str(model_path))
         self.detect_width = detect_width
         self.redetect_every = redetect_every
         # The predictor holds the GIL; two threads in it at once run several times slower
-        # than taking turns, so it is serialised. The detector releases the GIL and is not.
+        # than taking turns, so it is serialised.
         self._predictor_lock = threading.Lock()
+        # dlib's object_detector keeps scratch state while it scans: one instance used by two
+        # threads at once corrupts memory (two workers sharing one crashed the server). So
+        # there is one per worker, built here (about 0.8 s each) and lent out per call; the
+        # detector releases the GIL, so workers really do detect in parallel.
+        self._detectors = queue.Queue()
+        for _ in range(max(1, detectors)):
+            self._detectors.put(dlib.get_frontal_face_detector())
+
+    def _run_detector(self, gray):
+        detector = self._detectors.get()
+        try:
+            return detector(gray, 0)
+        finally:
+            self._detectors.put(detector)
 
     def detect(self, gray, full_size_fallback=True):
         """Return face boxes (left, top, right, bottom), searching a downscaled copy first."""
         scale = min(1.0, self.detect_width / gray.shape[1]) if self.detect_width else 1.0
         if scale < 1.0:
             small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            found = self.detector(small, 0)
+            found = self._run_detector(small)
             if found or not full_size_fallback:
                 return [_box(r) / scale for r in found]
         # Faces too small to survive the downscale (or a wide multi-face frame) need full size.
-        return [_box(r) for r in self.detector(gray, 0)]
+        return [_box(r) for r in self._run_detector(gray)]
 
     def landmarks(self, gray, box):
         """Return the 68 landmarks inside `box` as a (68, 2) int array."""

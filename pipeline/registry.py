@@ -12,7 +12,8 @@ STAGE_FACTORIES = (
     lambda config: SaltNoise(),
     lambda config: MeanFilter(config.device),
     lambda config: LipRecolour(
-        FaceFinder(config.landmark_model, config.detect_width, config.redetect_every)
+        FaceFinder(config.landmark_model, config.detect_width, config.redetect_every,
+                   detectors=config.workers)
     ),
     lambda config: FpsStamp(),
 )
