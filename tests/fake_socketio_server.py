@@ -15,6 +15,7 @@ class FakeServer:
         self.answer = answer            # send response_back for each frame at once
         self.refuse_first = refuse_first
         self.auths = []
+        self._sids = set()
         self.images = queue.Queue()
         self.statuses = queue.Queue()
         self.counts = collections.Counter()
@@ -32,9 +33,14 @@ class FakeServer:
     def stop(self):
         """Stop serving."""
         self.release.set()
+        for sid in list(self._sids):
+            self.sio.disconnect(sid)
+        self.sio.shutdown()  # ends the server's ping and service threads
         self._http.shutdown()
+        self._http.server_close()
 
     def _connect(self, sid, environ, auth=None):
+        self._sids.add(sid)
         self.auths.append(auth)
 
     def _image(self, sid, data):
