@@ -18,7 +18,7 @@ from streaming.access import (access_token, needs_token, origin_checker, share_u
 from streaming.config import ASYNC_MODES, load_config
 from streaming.http_server import serve
 from streaming.hub import ClientLimits, StreamHub
-from streaming.runtime import outgoing_backlog, runtime_for
+from streaming.runtime import outgoing_backlog, runtime_for, serialize_packets
 from streaming.tls import certificate
 
 log = logging.getLogger("process")
@@ -58,7 +58,11 @@ def create_app(config=None):
         # instead of the transport silently dropping the connection.
         max_http_buffer_size=2 * config["max_frame_bytes"],
         cors_allowed_origins=origin_checker(config["allowed_origins"]),
+        # Handle each client's messages in arrival order, on its own connection's thread: the
+        # handlers only file frames away, and a binary event's parts must not be reordered.
+        async_handlers=False,
     )
+    serialize_packets(socketio)
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
     limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"])
     hub = StreamHub(pipeline, runtime, socketio.emit, outgoing_backlog(socketio),

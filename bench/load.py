@@ -3,7 +3,7 @@
 import threading
 import time
 
-import socketio
+from bridge.socketio_client import InOrderClient
 
 from .stats import summary, trend_ms_per_s
 
@@ -22,7 +22,8 @@ class LoadClient:
         self.last_answered = 0
         self.max_in_flight = 0
         self._answered = threading.Event()
-        self.sio = socketio.Client(reconnection=False)
+        # In order: a plain client may handle a binary event's two packets out of order.
+        self.sio = InOrderClient(reconnection=False)
         self.sio.on("response_back", self._on_answer)
         self.sio.connect(url, transports=["websocket"], wait_timeout=10)
         if settings:

@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +52,28 @@ def outgoing_backlog(socketio, namespace="/"):
         return socket.queue.qsize() if socket is not None else 0
 
     return backlog
+
+
+def serialize_packets(socketio):
+    """Make every Socket.IO packet go out whole, even when threads emit at the same time.
+
+    A binary event is several Engine.IO packets (the event, then each attachment), and
+    python-socketio sends them one by one without a lock. A worker sending a frame while
+    another thread sends `stats` or an ack to the same client could slip a packet between
+    them, and the client would then misread the frame. One lock around both send paths
+    keeps each event's packets together; it is held only while packets are queued.
+    """
+    server = socketio.server
+    lock = threading.RLock()
+    emit, send_packet = server.manager.emit, server._send_packet
+
+    def emit_whole(*args, **kwargs):
+        with lock:
+            return emit(*args, **kwargs)
+
+    def send_packet_whole(*args, **kwargs):
+        with lock:
+            return send_packet(*args, **kwargs)
+
+    server.manager.emit = emit_whole
+    server._send_packet = send_packet_whole

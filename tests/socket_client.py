@@ -4,7 +4,7 @@ import collections
 import queue
 import threading
 
-import socketio
+from bridge.socketio_client import InOrderClient
 
 DEFAULT_TIMEOUT_S = 10
 
@@ -15,7 +15,8 @@ class RecordingClient:
     EVENTS = ("response_back", "stats", "error", "settings", "sources", "source_status")
 
     def __init__(self, url, ssl_verify=True, transports=("websocket",), **connect_options):
-        self.sio = socketio.Client(reconnection=False, ssl_verify=ssl_verify)
+        # In order: a plain client may handle a binary event's two packets out of order.
+        self.sio = InOrderClient(reconnection=False, ssl_verify=ssl_verify)
         self.queues = collections.defaultdict(queue.Queue)
         self.counts = collections.Counter()
         self._lock = threading.Lock()

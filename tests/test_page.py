@@ -332,7 +332,7 @@ def test_anyone_can_watch_a_named_source_without_a_camera(open_page, server, pub
     assert shown.shape == (480, 640, 3)  # the source's own size, not the page's capture size
     assert lip_redness_gain(shown) > LIPS_RECOLOURED
     assert stamp_share(shown) > 0.3
-    page.wait_for_function(f"{KITCHEN_OPTION} === 'kitchen (live, 2 viewers)'",  # its sender and us
+    page.wait_for_function(f"{KITCHEN_OPTION} === 'kitchen (live, 1 viewer)'",  # us; not its sender
                            timeout=FRAME_TIMEOUT_MS)
     assert "Watching kitchen" in page.inner_text("#source-status")
     assert page.evaluate("window.__sentFrames.length") == 0  # no camera was needed
