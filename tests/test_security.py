@@ -140,16 +140,24 @@ def try_connect(server):
     return sio, None
 
 
-def test_a_full_server_says_it_is_busy(exposed):
-    clients, refused = [], None
-    for _ in range(8):  # the cap is 4; earlier tests' clients may still be leaving
-        client, refused = try_connect(exposed)
-        if client is None:
-            break
-        clients.append(client)
-    for client in clients:
-        threading.Thread(target=client.disconnect, daemon=True).start()
-    assert refused is not None and refused["data"]["code"] == "server_busy"
+@pytest.fixture
+def small(artifacts):
+    """A public server that takes two clients and never idles them out mid-test."""
+    server = ServerProcess("--public", "--max-clients", "2", log_dir=artifacts).wait_ready()
+    server.token = re.search(r"#token=(\S+)", server.log()).group(1)
+    yield server
+    server.stop()
+
+
+def test_a_full_server_says_it_is_busy(small):
+    first, _ = try_connect(small)
+    second, _ = try_connect(small)
+    third, refused = try_connect(small)
+    for client in (first, second, third):
+        if client is not None:
+            threading.Thread(target=client.disconnect, daemon=True).start()
+    assert first is not None and second is not None
+    assert third is None and refused["data"]["code"] == "server_busy"
     assert "busy" in refused["message"]
 
 
