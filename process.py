@@ -6,17 +6,18 @@ import pathlib
 import sys
 import threading
 
-import torch
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_socketio import SocketIO, emit
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 
-from pipeline import ClientError, ModelNotFound, Pipeline, PipelineConfig, find_landmark_model
+from pipeline import (ClientError, ModelNotFound, Pipeline, PipelineConfig, find_landmark_model,
+                      single_threaded_libraries)
 from pipeline.codec import Limits
 from streaming.access import (access_token, needs_token, origin_checker, share_urls,
                               token_everywhere, token_matches)
 from streaming.config import ASYNC_MODES, load_config
 from streaming.http_server import serve
+from streaming.pipeline_processes import ChildFailed, PipelineProcesses
 from streaming.hub import ClientLimits, StreamHub
 from streaming.runtime import outgoing_backlog, runtime_for, serialize_packets
 from streaming.tls import certificate
@@ -29,18 +30,31 @@ SOCKETIO_CLIENT_FILE = "socket.io.min.js"
 
 
 def build_pipeline(config):
-    """Build the pipeline once: kernels and the landmark model are loaded here, not per frame."""
-    # Workers already use every core; torch's own intra-op threads would spin beside dlib.
-    torch.set_num_threads(1)
+    """Build the pipeline once: kernels and the landmark model are loaded here, not per frame.
+
+    In threading mode each worker gets a child process with its own pipeline (see
+    streaming/pipeline_processes.py); under eventlet, or with --in-process, or for the
+    seed-style reference, the workers share one pipeline in this process.
+    """
     limits = Limits(config["max_frame_bytes"], config["max_pixels"])
-    return Pipeline(PipelineConfig(
+    pipeline_config = PipelineConfig(
         landmark_model=str(find_landmark_model(config["landmark_model"])),
         device=config["device"],
         detect_width=config["detect_width"],
         redetect_every=config["redetect_every"],
         workers=config["workers"],
         limits=limits,
-    ))
+    )
+    if uses_processes(config):
+        return PipelineProcesses(pipeline_config, config["workers"], config["log_level"].upper())
+    single_threaded_libraries()
+    return Pipeline(pipeline_config)
+
+
+def uses_processes(config):
+    """Whether frames are processed in child processes (the default in threading mode)."""
+    return config["async_mode"] == "threading" and not (config["in_process"]
+                                                        or config["seed_style"])
 
 
 def create_app(config=None):
@@ -154,7 +168,10 @@ def parse_args(argv=None):
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, env HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default 9990, env PORT)")
     parser.add_argument("--async-mode", choices=ASYNC_MODES, help="default threading, env ASYNC_MODE")
-    parser.add_argument("--workers", type=int, help="processing threads (default: CPU cores)")
+    parser.add_argument("--workers", type=int, help="frames processed at once (default: CPU cores)")
+    parser.add_argument("--in-process", action="store_true", default=None,
+                        help="process frames in threads of the server process, not in child "
+                             "processes (always so under eventlet)")
     parser.add_argument("--landmark-model", help="path to shape_predictor_68_face_landmarks.dat")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default INFO)")
     parser.add_argument("--public", action="store_true", default=None,
@@ -186,7 +203,7 @@ def main(argv=None):
     try:
         tls = certificate(config)
         app = create_app(overrides)
-    except (ModelNotFound, ValueError) as exc:
+    except (ModelNotFound, ChildFailed, ValueError) as exc:
         log.error("%s", exc)
         return 2
     announce(config, tls, app.config["ACCESS_TOKEN"])

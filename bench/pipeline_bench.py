@@ -4,9 +4,9 @@ import time
 
 import cv2
 import numpy as np
-import torch
 
-from pipeline import Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model
+from pipeline import (Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model,
+                      single_threaded_libraries)
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
@@ -75,7 +75,7 @@ def _mask(frame, faces):
 
 def run(sizes, frame_count):
     """Benchmark the pipeline at each size; return the JSON-ready results."""
-    torch.set_num_threads(1)  # as the server does: one intra-op thread per worker
+    single_threaded_libraries()  # as the server does
     model = str(find_landmark_model())
     results = {}
     for size in sizes:

@@ -52,13 +52,21 @@ class ServerProcess:
         raise RuntimeError(f"server did not start in {START_TIMEOUT_S}s:\n{self.log()}")
 
     def cpu_seconds(self):
-        """Return the CPU time the server has used so far (user + system)."""
-        times = self.process.cpu_times()
-        return times.user + times.system
+        """Return the CPU time the server and its pipeline processes have used so far."""
+        return sum(times.user + times.system for times in self._each(psutil.Process.cpu_times))
 
     def rss_mb(self):
-        """Return the server's resident memory in MiB."""
-        return self.process.memory_info().rss / 2**20
+        """Return the resident memory of the server and its pipeline processes, in MiB."""
+        return sum(memory.rss for memory in self._each(psutil.Process.memory_info)) / 2**20
+
+    def _each(self, measure):
+        """Yield `measure` of the server and each child that is still running."""
+        yield measure(self.process)
+        for child in self.process.children(recursive=True):
+            try:
+                yield measure(child)
+            except psutil.NoSuchProcess:  # a child that ended since it was listed
+                continue
 
     def log(self):
         """Return what the server has logged so far."""

@@ -12,6 +12,10 @@ class ClientError(Exception):
         if code is not None:
             self.code = code
 
+    def __reduce__(self):
+        # Keep the code when the error crosses a process boundary (pickle passes only args).
+        return type(self), (self.message, self.code)
+
     def as_event(self):
         """Return the payload of the Socket.IO `error` event."""
         return {"code": self.code, "message": self.message}

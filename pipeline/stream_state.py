@@ -20,3 +20,8 @@ class StreamState:
     def seeded(cls, seed=None):
         """Return a fresh state whose noise comes from its own generator."""
         return cls(rng=np.random.default_rng(seed))
+
+    def adopt(self, other):
+        """Take over `other`'s generator, meter and track: the state a child process moved on."""
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(other, field.name))

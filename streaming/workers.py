@@ -10,6 +10,8 @@ import logging
 from pipeline import ClientError
 from pipeline import codec
 
+from .pipeline_processes import ChildFailed
+
 log = logging.getLogger(__name__)
 
 _STOP = object()
@@ -64,6 +66,8 @@ class WorkerPool:
             )
         except ClientError as exc:
             self.on_bad_frame(rendition, frame, exc)
+            return
+        except ChildFailed:  # logged where it happened; only this frame is lost
             return
         self._deliver(rendition, frame, result)
 

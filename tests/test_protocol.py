@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from .images import data_url, decode, face_frame, face_jpeg, jpeg, redness, reference_lip_masks
-from .server_process import ROOT
+from .server_process import ROOT, ServerProcess
+from .socket_client import RecordingClient
 
 LIPS_ONLY = {"noise": False, "filter": False, "stamp": False, "lip_color": "#ff0000", "lip_strength": 0.8}
 
@@ -218,6 +219,44 @@ def test_eventlet_mode_serves_both_forms_and_newest_frame_wins(eventlet_server, 
     assert decode(c.next("response_back")[0]).shape == (480, 640, 3)
     answers = burst(c)
     assert answers[-1] == 32 and len(answers) < 20  # two frames went before the burst
+
+
+def pipeline_processes(server):
+    """The server's pipeline children (multiprocessing marks their command lines)."""
+    return [child for child in server.process.children()
+            if "--multiprocessing-fork" in child.cmdline()]
+
+
+def answered_within(client, seconds):
+    """Send frames until one is answered; return whether one was within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        client.send(face_jpeg())
+        try:
+            client.next("response_back", timeout=2)
+            return True
+        except Exception:  # queue.Empty: that frame went to a dead child; send another
+            continue
+    return False
+
+
+def test_a_crashed_pipeline_process_is_replaced_and_frames_keep_coming(artifacts):
+    server = ServerProcess(artifacts, "--workers", "2").wait_ready()
+    client = RecordingClient(server.url)
+    try:
+        client.next("settings")
+        assert answered_within(client, 10)
+        crashed = pipeline_processes(server)
+        assert len(crashed) == 2
+        for child in crashed:
+            child.kill()  # as a segfault inside dlib would end it
+        assert answered_within(client, 30)
+        replacements = pipeline_processes(server)
+        assert len(replacements) == 2 and not {c.pid for c in crashed} & {c.pid for c in replacements}
+        assert "starting another" in server.log()
+    finally:
+        client.close()
+        server.stop()
 
 
 def test_a_missing_model_stops_start_up_naming_the_path(tmp_path):
