@@ -16,7 +16,7 @@ from pipeline.codec import Limits
 from streaming.access import (access_token, needs_token, origin_checker, share_urls,
                               token_everywhere, token_matches)
 from streaming.config import ASYNC_MODES, load_config
-from streaming.http_server import serve
+from streaming.http_server import serve, without_websocket_compression
 from streaming.pipeline_processes import ChildFailed, PipelineProcesses
 from streaming.hub import ClientLimits, StreamHub
 from streaming.runtime import outgoing_backlog, runtime_for, serialize_packets
@@ -77,6 +77,7 @@ def create_app(config=None):
         async_handlers=False,
     )
     serialize_packets(socketio)
+    app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
     limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"])
     hub = StreamHub(pipeline, runtime, socketio.emit, outgoing_backlog(socketio),

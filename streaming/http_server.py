@@ -14,6 +14,21 @@ def _no_delay(sock):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def without_websocket_compression(wsgi_app):
+    """Wrap `wsgi_app` so WebSocket handshakes never agree to permessage-deflate.
+
+    Browsers offer it and both WebSocket servers accept it, so every frame would be deflated
+    on the way out and inflated on the way in: about 1.2 ms of server CPU for a 43 KB JPEG,
+    which deflate shrinks by well under 1 % (JPEG is compressed already).
+    """
+
+    def app(environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 class NoDelayHandler(WSGIRequestHandler):
     """Werkzeug handler that turns Nagle off on each accepted connection."""
 

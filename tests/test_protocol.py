@@ -1,6 +1,9 @@
 """Every Socket.IO event of the protocol, end to end against a real server on 127.0.0.1."""
 
+import base64
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -219,6 +222,33 @@ def test_eventlet_mode_serves_both_forms_and_newest_frame_wins(eventlet_server, 
     assert decode(c.next("response_back")[0]).shape == (480, 640, 3)
     answers = burst(c)
     assert answers[-1] == 32 and len(answers) < 20  # two frames went before the burst
+
+
+def websocket_handshake(url, extensions):
+    """Open a raw Socket.IO WebSocket offering `extensions`; return the response head, lower case."""
+    host, port = url.removeprefix("http://").split(":")
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Extensions: {extensions}\r\n\r\n")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request.encode())
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 8192:
+            chunk = sock.recv(1024)
+            if not chunk:
+                break
+            head += chunk
+    return head.split(b"\r\n\r\n")[0].decode().lower()
+
+
+@pytest.mark.parametrize("mode", ["threading", "eventlet"])
+def test_websocket_frames_are_never_deflated(request, mode):
+    # JPEG does not compress; deflating every frame would only burn server CPU.
+    server = request.getfixturevalue("server" if mode == "threading" else "eventlet_server")
+    head = websocket_handshake(server.url, "permessage-deflate; client_max_window_bits")
+    assert head.startswith("http/1.1 101")
+    assert "sec-websocket-extensions" not in head
 
 
 def pipeline_processes(server):
