@@ -83,7 +83,8 @@ def run_transport(args, payload):
     from pipeline.codec import DATA_URL, in_form
     scenarios = {}
     for mode in ("threading", "eventlet"):
-        with warm_server(args, payload, "--async-mode", mode) as server:
+        # In process in both modes, so the comparison is of the transports alone.
+        with warm_server(args, payload, "--async-mode", mode, "--in-process") as server:
             for form in ("bytes", DATA_URL):
                 scenarios[f"transport {mode} {form}"] = run_load(
                     server, in_form(payload, form), clients=1, duration=args.duration / 2,

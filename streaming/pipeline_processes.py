@@ -101,8 +101,8 @@ class PipelineProcesses:
     """The pipeline's `process` and `config`, with each call run in one of `count` children."""
 
     def __init__(self, config, count, log_level=logging.INFO):
-        # Each child runs one frame at a time, so it needs one face detector, not one per worker.
         self.config = config
+        # Each child runs one frame at a time, so it needs one face detector, not one per worker.
         self._child_config = dataclasses.replace(config, workers=1)
         self._log_level = log_level
         self._idle = queue.Queue()

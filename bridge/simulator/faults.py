@@ -1,6 +1,7 @@
 """Which fault a simulated camera injects, and when: every Nth frame, taking turns."""
 
 import collections
+import itertools
 import random
 import threading
 import time
@@ -52,3 +53,18 @@ class FaultPlan:
             at = len(noise) // 3
             noise[at:at] = marker
         return bytes(noise)
+
+
+def paced_frames(jpegs, plan, period, stop):
+    """Yield (jpeg, fault) every `period` seconds, pausing for stalls, until `stop` is set."""
+    next_at = time.monotonic()
+    for index in itertools.count():
+        fault = plan.next()
+        if fault == "stall" and stop.wait(plan.stall_s):
+            return
+        if stop.is_set():
+            return
+        yield jpegs[index % len(jpegs)], fault
+        next_at = max(next_at + period, time.monotonic())
+        if stop.wait(next_at - time.monotonic()):
+            return

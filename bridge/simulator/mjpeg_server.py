@@ -2,13 +2,12 @@
 
 import collections
 import http.server
-import itertools
 import logging
 import threading
 import time
 import urllib.parse
 
-from .faults import FaultPlan
+from .faults import FaultPlan, paced_frames
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +81,8 @@ class MjpegCameraSimulator:
         handler.end_headers()
         handler.close_connection = True
         self.clients += 1
-        next_at = time.monotonic()
-        for index in itertools.count():
-            fault = self.plan.next()
-            if fault == "stall" and self._stop.wait(self.plan.stall_s):
-                return
-            if self._stop.is_set():
-                return
-            pieces = self._part(self.jpegs[index % len(self.jpegs)], fault)
+        for jpeg, fault in paced_frames(self.jpegs, self.plan, self.period, self._stop):
+            pieces = self._part(jpeg, fault)
             if fault == "drop":
                 whole = b"".join(pieces)
                 # Cut mid-part, as a camera that reboots or loses Wi-Fi does.
@@ -99,9 +92,6 @@ class MjpegCameraSimulator:
             for piece in pieces:
                 handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if fmt.chunked else piece)
             self.sent += 1
-            next_at = max(next_at + self.period, time.monotonic())
-            if self._stop.wait(next_at - time.monotonic()):
-                return
 
     def _part(self, jpeg, fault):
         """Return the pieces of one part (each piece one HTTP chunk in the chunked format)."""

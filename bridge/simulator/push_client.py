@@ -1,13 +1,11 @@
 """Push JPEGs to a bridge over a WebSocket, as the hackathon ESP32-CAM sketch (seed 002) does."""
 
-import itertools
 import logging
 import threading
-import time
 
 import websocket
 
-from .faults import FaultPlan
+from .faults import FaultPlan, paced_frames
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +63,7 @@ class PushCameraSimulator:
             self._stop.wait(self.redial_s)
 
     def _send_frames(self, ws):
-        next_at = time.monotonic()
-        for index in itertools.count():
-            fault = self.plan.next()
-            if fault == "stall" and self._stop.wait(self.plan.stall_s):
-                return
-            if self._stop.is_set():
-                return
-            jpeg = self.jpegs[index % len(self.jpegs)]
+        for jpeg, fault in paced_frames(self.jpegs, self.plan, self.period, self._stop):
             if fault == "drop":
                 ws.shutdown()  # no close frame: the camera just vanishes
                 return
@@ -82,6 +73,3 @@ class PushCameraSimulator:
                 ws.send_binary(self.plan.garbage())
             ws.send_binary(jpeg)
             self.sent += 1
-            next_at = max(next_at + self.period, time.monotonic())
-            if self._stop.wait(next_at - time.monotonic()):
-                return
