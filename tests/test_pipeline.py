@@ -44,6 +44,14 @@ def test_filter_equals_a_reference_mean_filter(device, size):
     assert np.abs(out.astype(int) - reference).max() <= 1
 
 
+@pytest.mark.parametrize("size", [3, 15])
+def test_a_frame_filtered_in_bands_has_no_seams(size):
+    frame = sized_face(720, 1280)  # 720 rows, filtered on the CPU in bands of 200
+    out = MeanFilter("cpu")(frame, Settings(kernel_size=size), None)
+    reference = cv2.blur(frame, (size, size), borderType=cv2.BORDER_REPLICATE)
+    assert np.abs(out.astype(int) - reference).max() <= 1
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_grayscale_filter_filters_the_luminance(device):
     frame = sized_face(120, 161)
