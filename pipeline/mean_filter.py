@@ -17,8 +17,11 @@ def mean_kernel(size, channels, device):
     return torch.full((channels, 1, size, size), 1.0 / (size * size), device=device)
 
 
-def mean_filter(frame, kernel, device):
-    """Filter a frame (H x W x C uint8) with a depthwise kernel; return uint8 of the same shape."""
+def mean_filter(frame, kernel, band_pixels=None):
+    """Filter a frame (H x W x C uint8) with a depthwise kernel on its device; return uint8.
+
+    With `band_pixels`, rows are filtered a band of about that many pixels at a time.
+    """
     channels, _, size, _ = kernel.shape
     pad = size // 2
     # Replicate the border so the output keeps the input's size and edges do not darken;
@@ -26,21 +29,21 @@ def mean_filter(frame, kernel, device):
     padded = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     padded = padded.reshape(padded.shape[0], padded.shape[1], channels)
     height = frame.shape[0]
-    rows = height if torch.device(device).type != "cpu" else max(1, BAND_PIXELS // frame.shape[1])
+    rows = max(1, band_pixels // frame.shape[1]) if band_pixels else height
     out = np.empty(frame.shape[:2] + (channels,), np.uint8)
     for top in range(0, height, rows):
         bottom = min(top + rows, height)
-        out[top:bottom] = _filter_band(padded[top:bottom + 2 * pad], kernel, device)
+        out[top:bottom] = _filter_band(padded[top:bottom + 2 * pad], kernel)
     return out.reshape(frame.shape)
 
 
-def _filter_band(padded_rows, kernel, device):
+def _filter_band(padded_rows, kernel):
     """Filter padded rows (h + 2 pad) x (w + 2 pad) x C; return h x w x C uint8."""
     pixels = padded_rows.astype(np.float32)
     # An HWC array seen as NCHW is channels-last in memory, the layout oneDNN's depthwise
     # convolution is fastest in (several times faster than NCHW here). The batch axis goes
     # first so its stride is one oneDNN recognises; no transposing copy is made either way.
-    batch = torch.from_numpy(pixels).to(device).unsqueeze(0).permute(0, 3, 1, 2)
+    batch = torch.from_numpy(pixels).to(kernel.device).unsqueeze(0).permute(0, 3, 1, 2)
     smoothed = F.conv2d(batch, kernel, groups=kernel.shape[0])
     result = smoothed[0].permute(1, 2, 0).cpu().numpy()
     # Round and saturate to uint8 in one pass; a plain cast would truncate and wrap around.
@@ -57,16 +60,18 @@ class MeanFilter:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         # Every allowed size is built once here, so no frame pays for a kernel.
         self.kernels = {k: mean_kernel(k, 3, self.device) for k in KERNEL_SIZES}
+        # Bands only pay off on the CPU; a GPU takes the frame whole in one transfer.
+        self.band_pixels = BAND_PIXELS if self.device.type == "cpu" else None
 
     def __call__(self, frame, settings, state):
         kernel = self.kernels[settings.kernel_size]
         if settings.grayscale:
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)[:, :, None]
-            smoothed = mean_filter(gray, kernel[:1], self.device)
+            smoothed = mean_filter(gray, kernel[:1], self.band_pixels)
             return cv2.cvtColor(smoothed, cv2.COLOR_GRAY2BGR)
         if settings.kernel_size == 1:
             return frame
-        return mean_filter(frame, kernel, self.device)
+        return mean_filter(frame, kernel, self.band_pixels)
 
     def __repr__(self):
         return f"MeanFilter(device='{self.device}')"
