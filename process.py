@@ -19,7 +19,7 @@ from streaming.config import ASYNC_MODES, load_config
 from streaming.http_server import serve, without_websocket_compression
 from streaming.pipeline_processes import ChildFailed, PipelineProcesses
 from streaming.hub import ClientLimits, StreamHub
-from streaming.runtime import outgoing_backlog, runtime_for, serialize_packets
+from streaming.runtime import runtime_for, serialize_packets, unsent_events
 from streaming.tls import certificate
 
 log = logging.getLogger("process")
@@ -80,7 +80,7 @@ def create_app(config=None):
     app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
     limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"])
-    hub = StreamHub(pipeline, runtime, socketio.emit, outgoing_backlog(socketio),
+    hub = StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
                     kick=socketio.server.disconnect, workers=config["workers"],
                     stats_interval=config["stats_interval"], limits=limits,
                     keep_all=config["seed_style"])

@@ -37,19 +37,18 @@ class ClientLimits:
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
-    def __init__(self, pipeline, runtime, emit, backlog, kick, workers=2, stats_interval=1.0,
+    def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
                  limits=ClientLimits(), keep_all=False):
         self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
-        self.backlog = backlog  # sid -> packets not yet written to that client's socket
         self.kick = kick  # sid -> None: close that client's connection
         self.limits = limits
         self.stats_interval = stats_interval
         self.keep_all = keep_all
         self.clients = {}
         self.sources = {}
-        self.pool = WorkerPool(pipeline, runtime, emit, backlog, self._report_bad_frame, workers)
+        self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
         # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
         self._lock = threading.Lock()
         self._names = itertools.count(1)

@@ -1,5 +1,6 @@
 """The few concurrency primitives that differ between threading and eventlet mode."""
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -42,16 +43,30 @@ def runtime_for(socketio, async_mode, cpu_threads):
     )
 
 
-def outgoing_backlog(socketio, namespace="/"):
-    """Return a function: Socket.IO sid -> packets queued but not yet written to its socket."""
-    server = socketio.server
+def unsent_events(socketio, event, namespace="/"):
+    """Return a function: Socket.IO sid -> `event`s queued but not yet written to its socket.
 
-    def backlog(sid):
+    Only that event's packets count: a few small ones (settings, stats, acks) waiting behind
+    a busy writer say nothing about whether the client keeps up with frames.
+    """
+    server = socketio.server
+    # How the event's packet starts: '42["name"' as text, '451-["name"' with attachments.
+    mark = f'["{event}"'
+
+    def unsent(sid):
         eio_sid = server.manager.eio_sid_from_sid(sid, namespace)
         socket = server.eio.sockets.get(eio_sid) if eio_sid else None
-        return socket.queue.qsize() if socket is not None else 0
+        if socket is None:
+            return 0
+        # The writer pops packets from another thread; copy them under the queue's own lock
+        # (eventlet's queue has none, and nothing else runs while a green thread copies).
+        with getattr(socket.queue, "mutex", contextlib.nullcontext()):
+            packets = list(socket.queue.queue)
+        return sum(1 for packet in packets
+                   if packet is not None and isinstance(packet.data, str)
+                   and mark in packet.data[:len(mark) + 8])
 
-    return backlog
+    return unsent
 
 
 def serialize_packets(socketio):

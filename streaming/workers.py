@@ -15,18 +15,18 @@ from .pipeline_processes import ChildFailed
 log = logging.getLogger(__name__)
 
 _STOP = object()
-# A binary event is two packets. More than one frame still unsent to a viewer means it is slow.
-MAX_BACKLOG_PACKETS = 2
+# More than one frame still unsent to a viewer means it is slow.
+MAX_UNSENT_FRAMES = 1
 
 
 class WorkerPool:
     """`size` workers running the pipeline for whichever rendition has a frame waiting."""
 
-    def __init__(self, pipeline, runtime, emit, backlog, on_bad_frame, size):
+    def __init__(self, pipeline, runtime, emit, unsent_frames, on_bad_frame, size):
         self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
-        self.backlog = backlog  # sid -> packets not yet written to that client's socket
+        self.unsent_frames = unsent_frames  # sid -> frames not yet written to its socket
         self.on_bad_frame = on_bad_frame  # (rendition, frame, ClientError) -> None
         self.size = size
         self._ready = runtime.make_queue()
@@ -79,7 +79,7 @@ class WorkerPool:
             # A slow viewer is skipped rather than queued behind, so it gets the newest frame
             # once it catches up. One frame of slack keeps a busy machine's late writer thread
             # from counting as slow.
-            if self.backlog(viewer.sid) > MAX_BACKLOG_PACKETS:
+            if self.unsent_frames(viewer.sid) > MAX_UNSENT_FRAMES:
                 viewer.stats.dropped += 1
                 continue
             if viewer.form not in forms:
