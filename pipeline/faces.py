@@ -1,8 +1,10 @@
-"""Find faces and their 68 landmarks, cheaply enough for every frame.
+"""Find faces and their 68 landmarks, cheaply enough for every frame and right when they move.
 
-The HOG detector is the expensive part, so it runs on a downscaled copy and
-only every few frames; in between, each face's box follows its own landmarks
-from the previous frame. Landmarks always run at full resolution.
+The HOG detector is the expensive part, so it runs on a downscaled copy and only now and
+then: every `redetect_every` frames, and whenever a tracked face is lost. In between, each
+face is found again by its thumbnail (face_tracking.py) and its landmarks are fitted there;
+a fit that disagrees with where the face was found counts as lost. Landmarks always run at
+full resolution.
 """
 
 import dataclasses
@@ -13,31 +15,13 @@ import cv2
 import dlib
 import numpy as np
 
+from .face_tracking import MISSING_FRAMES, TrackedFace, overlap
 
-@dataclasses.dataclass
-class TrackedFace:
-    """A face's landmarks and a box that follows them, framed as the detector framed it."""
-
-    box: np.ndarray          # left, top, right, bottom at full resolution, float
-    points: np.ndarray       # the 68 landmarks found in the latest frame
-    offset: np.ndarray       # box centre minus landmark centroid, in units of landmark spread
-    size: np.ndarray         # box width and height, in units of landmark spread
-
-    @classmethod
-    def calibrate(cls, box, points):
-        """Start tracking a detected face: remember how its box sits around its landmarks."""
-        spread = _spread(points)
-        centre = (box[:2] + box[2:]) / 2
-        return cls(box, points, (centre - points.mean(axis=0)) / spread,
-                   (box[2:] - box[:2]) / spread)
-
-    def follow(self, points):
-        """Take this frame's landmarks and move the box to where the next frame will look."""
-        self.points = points
-        spread = _spread(points)
-        centre = points.mean(axis=0) + self.offset * spread
-        half = self.size * spread / 2
-        self.box = np.concatenate([centre - half, centre + half])
+DETECTOR_WINDOW = 80       # dlib's frontal detector finds faces of at least this many pixels
+SMALL_FACE_WIDTH = 512     # the fine search looks at least this wide: 50 px faces at 320x240
+MAX_CENTRE_SHIFT = 0.2     # landmarks further than this (in box widths) from the match: lost
+MAX_OUTSIDE = 0.2         # a face further out of the frame than this share of its size is not painted
+SAME_FACE = 0.5            # two tracks whose boxes overlap this much have found the same face
 
 
 @dataclasses.dataclass
@@ -55,10 +39,6 @@ def _rect(box):
 
 def _box(rect):
     return np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], float)
-
-
-def _spread(points):
-    return max(float(points.astype(float).std(axis=0).mean()), 1.0)
 
 
 class FaceFinder:
@@ -86,16 +66,20 @@ class FaceFinder:
         finally:
             self._detectors.put(detector)
 
-    def detect(self, gray, full_size_fallback=True):
-        """Return face boxes (left, top, right, bottom), searching a downscaled copy first."""
-        scale = min(1.0, self.detect_width / gray.shape[1]) if self.detect_width else 1.0
-        if scale < 1.0:
-            small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            found = self._run_detector(small)
-            if found or not full_size_fallback:
-                return [_box(r) / scale for r in found]
-        # Faces too small to survive the downscale (or a wide multi-face frame) need full size.
-        return [_box(r) for r in self._run_detector(gray)]
+    def _scale(self, width, smallest_face=None):
+        """Return the detection scale: the coarse one, or enough to see `smallest_face` px wide."""
+        coarse = min(1.0, self.detect_width / width) if self.detect_width else 1.0
+        if smallest_face is None:
+            return coarse
+        fine = max(1.0, SMALL_FACE_WIDTH / width)
+        return float(np.clip(DETECTOR_WINDOW * 1.25 / smallest_face, coarse, fine))
+
+    def detect(self, gray, scale=1.0):
+        """Return face boxes (left, top, right, bottom) found in `gray` resized by `scale`."""
+        if scale != 1.0:
+            interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation)
+        return [_box(r) / scale for r in self._run_detector(gray)]
 
     def landmarks(self, gray, box):
         """Return the 68 landmarks inside `box` as a (68, 2) int array."""
@@ -106,16 +90,77 @@ class FaceFinder:
     def find(self, gray, track):
         """Return the landmarks of every face in `gray`, updating the client's `track`."""
         track.frames_since_detection += 1
-        due = track.frames_since_detection >= self.redetect_every
-        if due or not track.faces:
-            # With no face in view the cheap downscaled search runs every frame, so a face
-            # is picked up at once; the costly full-size search waits its turn.
-            boxes = self.detect(gray, full_size_fallback=due)
-            if boxes or due:
-                track.frames_since_detection = 0
-                track.faces = [TrackedFace.calibrate(box, self.landmarks(gray, box))
-                               for box in boxes]
-                return [face.points for face in track.faces]
-        for face in track.faces:
-            face.follow(self.landmarks(gray, face.box))
-        return [face.points for face in track.faces]
+        if self.redetect_every <= 1:  # no memory between frames: the seed's way
+            track.faces = self._detected(gray, self.detect(gray, self._scale(gray.shape[1])))
+        else:
+            seen, missing, lost = self._follow(gray, track.faces)
+            # While a face is missing (covered, or just out of the frame) the detector looks
+            # more often, so it is picked up as soon as it shows again.
+            every = 1 if missing else self.redetect_every
+            due = track.frames_since_detection >= every
+            if lost or due or not seen:
+                track.faces = self._redetect(gray, seen, missing, lost, due)
+                if lost or due:
+                    track.frames_since_detection = 0
+            else:
+                track.faces = seen + missing
+        # A face mostly out of the frame is still followed, but its landmarks there are guesses.
+        return [face.points for face in track.faces
+                if not face.missing and _inside(face.box, gray.shape)]
+
+    def _follow(self, gray, faces):
+        """Move each face to where it is now; return those seen, those missing, and widths just lost."""
+        seen, missing, lost = [], [], []
+        for face in sorted(faces, key=lambda face: face.missing):  # the visible claim first
+            box = face.relocate(gray)
+            # A match on a face already claimed is that face again, not this one.
+            if box is not None and not any(overlap(box, other.box) > SAME_FACE for other in seen):
+                points = self.landmarks(gray, box)
+                if _fits(face, box, points):
+                    face.follow(points, gray)
+                    seen.append(face)
+                    continue
+            if not face.missing:
+                lost.append(face.box[2] - face.box[0])
+            face.missing += 1
+            if face.missing <= MISSING_FRAMES:
+                missing.append(face)
+        return seen, missing, lost
+
+    def _redetect(self, gray, seen, missing, lost, due):
+        """Detect faces and merge them with the faces tracked: a detection replaces its match."""
+        width = gray.shape[1]
+        # A lost face is looked for at a scale that sees it even 20 % smaller; a periodic
+        # search with nothing in view looks fine enough for small faces too.
+        smallest = min(lost) * 0.8 if lost else (width * 0.1 if due and not seen else None)
+        tracked, visible = seen + missing, list(seen)
+        for box in self.detect(gray, self._scale(width, smallest)):
+            match = max(tracked, key=lambda face: overlap(face.box, box), default=None)
+            if match is not None and overlap(match.box, box) > 0.3:
+                tracked.remove(match)  # the detector's box is the better start for landmarks
+                if match in visible:
+                    visible.remove(match)
+            visible.extend(self._detected(gray, [box]))
+        # As many faces as were tracked are in view again: the missing ones moved, not hid.
+        ghosts = [face for face in tracked if face.missing]
+        return visible + ghosts[:max(0, len(seen) + len(missing) - len(visible))]
+
+    def _detected(self, gray, boxes):
+        return [TrackedFace.calibrate(box, self.landmarks(gray, box), gray) for box in boxes]
+
+
+def _fits(face, box, points):
+    """Whether landmarks fitted in `box` sit where the face was found (a stale box fits badly)."""
+    spread = max(float(points.astype(float).std(axis=0).mean()), 1.0)
+    centre = points.mean(axis=0) + face.offset * spread
+    width = box[2] - box[0]
+    size = face.size[0] * spread
+    return (np.abs(centre - (box[:2] + box[2:]) / 2).max() <= MAX_CENTRE_SHIFT * width
+            and 0.7 <= size / width <= 1.4)
+
+
+def _inside(box, shape):
+    """Whether a face's box is in the frame, give or take MAX_OUTSIDE of its size on each side."""
+    size = np.tile(box[2:] - box[:2], 2)
+    outside = np.concatenate([-box[:2], box[2:] - (shape[1], shape[0])]) / size
+    return outside.max() <= MAX_OUTSIDE

@@ -1,0 +1,116 @@
+"""Follow a face from one frame to the next without running the detector.
+
+A face moved by the time the next frame arrives (at 6 FPS that is a sixth of a second of
+head motion). Each tracked face keeps a small thumbnail of itself; the next frame is
+searched for it with normalised cross-correlation at three scales around the last box.
+The best match says where the box went and how sure that is; a poor match means the face
+was lost (it left, jumped too far or was covered), and the caller detects afresh.
+"""
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+THUMB = 24               # thumbnail width and height, in pixels
+SEARCH_MARGIN = 0.75     # the search reaches this many box widths beyond the last box
+SCALES = (0.85, 1.0, 1.18)
+MIN_MATCH = 0.8          # correlation below this means the face is no longer there
+MAX_REACH = 3            # a missing face's search grows by SEARCH_MARGIN a frame, up to this many
+MISSING_FRAMES = 15      # a face missing this long is forgotten
+MIN_CONTRAST = 0.6       # a match's contrast against the face's own, and the inverse
+
+
+@dataclasses.dataclass(eq=False)  # faces are compared by identity, not by their arrays
+class TrackedFace:
+    """A face's landmarks, its box, and how that box sits around the landmarks."""
+
+    box: np.ndarray          # left, top, right, bottom at full resolution, float
+    points: np.ndarray       # the 68 landmarks found in the latest frame
+    offset: np.ndarray       # box centre minus landmark centroid, in units of landmark spread
+    size: np.ndarray         # box width and height, in units of landmark spread
+    thumb: np.ndarray = None  # the face as it last looked, THUMB x THUMB float32
+    missing: int = 0          # frames since it was last seen (covered, or out of the frame)
+
+    @classmethod
+    def calibrate(cls, box, points, gray):
+        """Start tracking a detected face: remember how its box sits around its landmarks."""
+        spread = _spread(points)
+        centre = (box[:2] + box[2:]) / 2
+        face = cls(box, points, (centre - points.mean(axis=0)) / spread,
+                   (box[2:] - box[:2]) / spread)
+        face.thumb = _thumbnail(gray, box)
+        return face
+
+    def follow(self, points, gray):
+        """Take this frame's landmarks: the box and thumbnail move to where the face now is."""
+        self.points = points
+        spread = _spread(points)
+        centre = points.mean(axis=0) + self.offset * spread
+        half = self.size * spread / 2
+        self.box = np.concatenate([centre - half, centre + half])
+        self.thumb = _thumbnail(gray, self.box)
+        self.missing = 0
+
+    def relocate(self, gray):
+        """Return the box where this face is in `gray`, or None when it is not found near the last one."""
+        width = self.box[2] - self.box[0]
+        factor = THUMB / width
+        # A face missing for a while may have moved on behind what covers it: look wider.
+        reach = SEARCH_MARGIN * min(1 + self.missing, MAX_REACH)
+        margin = reach * width * max(SCALES)
+        area = np.concatenate([self.box[:2] - margin, self.box[2:] + margin]).round().astype(int)
+        # Beyond the frame's edge the search area is padded, so a face partly out still matches.
+        region = _crop(gray, area)
+        if region is None:
+            return None
+        small = cv2.resize(region, None, fx=factor, fy=factor,
+                           interpolation=cv2.INTER_AREA).astype(np.float32)
+        best = (MIN_MATCH, None)
+        for scale in SCALES:
+            side = int(round(THUMB * scale))
+            if side > min(small.shape):
+                continue
+            template = cv2.resize(self.thumb, (side, side), interpolation=cv2.INTER_LINEAR)
+            scores = cv2.matchTemplate(small, template, cv2.TM_CCOEFF_NORMED)
+            _, value, _, (x, y) = cv2.minMaxLoc(scores)
+            # Correlation ignores contrast, so a near-blank patch can match a face: the
+            # match must also have about the face's own contrast.
+            contrast = small[y:y + side, x:x + side].std() / max(float(template.std()), 1e-3)
+            if value > best[0] and MIN_CONTRAST <= contrast <= 1 / MIN_CONTRAST:
+                best = (value, np.array([x, y, x + side, y + side], float) / factor)
+        if best[1] is None:
+            return None
+        return best[1] + np.tile(area[:2], 2)
+
+
+def _crop(gray, box):
+    """Return gray[box], with whatever lies beyond the frame filled by repeating its edge."""
+    height, width = gray.shape
+    left, top, right, bottom = (int(round(v)) for v in box)
+    inner_top, inner_bottom = max(top, 0), min(bottom, height)
+    inner_left, inner_right = max(left, 0), min(right, width)
+    if inner_top >= inner_bottom or inner_left >= inner_right:
+        return None  # wholly out of the frame
+    return cv2.copyMakeBorder(gray[inner_top:inner_bottom, inner_left:inner_right],
+                              inner_top - top, bottom - inner_bottom, inner_left - left,
+                              right - inner_right, cv2.BORDER_REPLICATE)
+
+
+def _thumbnail(gray, box):
+    crop = _crop(gray, box)
+    if crop is None:
+        return np.zeros((THUMB, THUMB), np.float32)
+    return cv2.resize(crop, (THUMB, THUMB), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _spread(points):
+    return max(float(points.astype(float).std(axis=0).mean()), 1.0)
+
+
+def overlap(a, b):
+    """Return the intersection over union of two boxes."""
+    inner = np.concatenate([np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])])
+    cross = max(inner[2] - inner[0], 0) * max(inner[3] - inner[1], 0)
+    union = np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - cross
+    return cross / union if union > 0 else 0.0
