@@ -11,9 +11,10 @@ import time
 
 import psutil
 
-from . import pipeline_bench, report
+from . import lip_accuracy, pipeline_bench, report
 from .frames import SIZES, face_at, jpeg
 from .load import run_load
+from .motion_clips import MOVES
 from .server import ServerProcess
 
 log = logging.getLogger("bench")
@@ -37,7 +38,8 @@ def parse_args(argv=None):
     parser.add_argument("--frames", type=int, default=60, help="frames per size in the pipeline part")
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: pipeline,load,transport")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated parts to skip: pipeline,motion,load,transport")
     return parser.parse_args(argv)
 
 
@@ -54,6 +56,15 @@ def run_pipeline(args):
     for size in sizes:
         results[size]["lip_iou_floor"] = pipeline_bench.reference_floor(SIZES[size], args.frames)
     return results
+
+
+def run_motion(args):
+    """Lips on moving faces against a per-frame reference; 720p at 6 FPS only (its reference is slow)."""
+    if args.smoke:
+        return lip_accuracy.run_motion({SIZES["320x240"]: (6,)}, ("pan",), seconds=2.0)
+    plan = {SIZES[size]: (6,) if size == "1280x720" else (6, 15, 30)
+            for size in args.sizes.split(",") if size}
+    return lip_accuracy.run_motion(plan, tuple(MOVES))
 
 
 @contextlib.contextmanager
@@ -104,6 +115,9 @@ def main(argv=None):
     if "pipeline" not in skip:
         results["pipeline"] = run_pipeline(args)
         log.info("%s\n", report.pipeline_table(results["pipeline"]))
+    if "motion" not in skip:
+        results["lips_in_motion"] = run_motion(args)
+        log.info("%s\n", report.motion_table(results["lips_in_motion"]))
     if "load" not in skip:
         results["load"].update(run_loads(args, payload))
     if "transport" not in skip:

@@ -15,6 +15,7 @@ from pipeline import find_landmark_model
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
+from .motion_clips import at_fps, clip
 from .stats import pct
 
 GOOD_IOU = 0.7
@@ -81,3 +82,26 @@ def score(frames, finder, references):
 def default_finder(detectors=1):
     """Return the face finder the server builds, with its default settings."""
     return FaceFinder(str(find_landmark_model()), detectors=detectors)
+
+
+def run_motion(plan, moves, seconds=4.0):
+    """Score the default finder on every move at each size's send rates; return rows and a summary."""
+    finder = default_finder()
+    rows, good, with_face, outside = [], 0, 0, 0
+    for size, rates in plan.items():
+        for move in moves:
+            frames = clip(move, *size, seconds=seconds)
+            for fps in rates:
+                sent = at_fps(frames, fps)
+                result = score(sent, finder, [reference(frame) for frame in sent])
+                rows.append({"size": f"{size[0]}x{size[1]}", "move": move, "fps": fps, **result})
+                if result["with_face"]:
+                    good += round(result["good_share"] * result["with_face"])
+                    with_face += result["with_face"]
+                outside += result["paint_outside_face"] + result["painted_without_face"]
+    summary = {"frames_with_face": with_face, "good_share": round(good / max(with_face, 1), 4),
+               "frames_painted_outside_face": outside,
+               "min": min((r["min"] for r in rows if r["min"] is not None), default=None),
+               "p5": pct([r["p5"] for r in rows if r["p5"] is not None], 0),
+               "mean": round(float(np.mean([r["mean"] for r in rows if r["mean"] is not None])), 3)}
+    return {"rows": rows, "summary": summary}

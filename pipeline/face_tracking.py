@@ -18,6 +18,8 @@ SCALES = (0.85, 1.0, 1.18)
 MIN_MATCH = 0.8          # correlation below this means the face is no longer there
 MAX_REACH = 3            # a missing face's search grows by SEARCH_MARGIN a frame, up to this many
 MISSING_FRAMES = 15      # a face missing this long is forgotten
+MIN_LIKENESS = 0.6       # correlation with the face as detected, below which it drifted
+MAX_GROWTH = 1.3         # change of size since detection, either way, beyond which it drifted
 MIN_CONTRAST = 0.6       # a match's contrast against the face's own, and the inverse
 
 
@@ -30,6 +32,8 @@ class TrackedFace:
     offset: np.ndarray       # box centre minus landmark centroid, in units of landmark spread
     size: np.ndarray         # box width and height, in units of landmark spread
     thumb: np.ndarray = None  # the face as it last looked, THUMB x THUMB float32
+    anchor: np.ndarray = None  # the thumbnail when it was last detected, against slow drift
+    anchor_width: float = 0.0
     missing: int = 0          # frames since it was last seen (covered, or out of the frame)
 
     @classmethod
@@ -39,7 +43,8 @@ class TrackedFace:
         centre = (box[:2] + box[2:]) / 2
         face = cls(box, points, (centre - points.mean(axis=0)) / spread,
                    (box[2:] - box[:2]) / spread)
-        face.thumb = _thumbnail(gray, box)
+        face.thumb = face.anchor = _thumbnail(gray, box)
+        face.anchor_width = float(box[2] - box[0])
         return face
 
     def follow(self, points, gray):
@@ -51,6 +56,16 @@ class TrackedFace:
         self.box = np.concatenate([centre - half, centre + half])
         self.thumb = _thumbnail(gray, self.box)
         self.missing = 0
+
+    def still_itself(self):
+        """Whether the face still looks like, and is about the size of, the face last detected.
+
+        Each frame's thumbnail follows the last, so a face slowly covered by another could
+        be followed off onto the other face; the detected look and size bound that drift.
+        """
+        score = cv2.matchTemplate(self.thumb, self.anchor, cv2.TM_CCOEFF_NORMED)[0, 0]
+        growth = (self.box[2] - self.box[0]) / self.anchor_width
+        return score >= MIN_LIKENESS and MAX_GROWTH ** -1 <= growth <= MAX_GROWTH
 
     def relocate(self, gray):
         """Return the box where this face is in `gray`, or None when it is not found near the last one."""

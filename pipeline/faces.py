@@ -118,8 +118,9 @@ class FaceFinder:
                 points = self.landmarks(gray, box)
                 if _fits(face, box, points):
                     face.follow(points, gray)
-                    seen.append(face)
-                    continue
+                    if face.still_itself():
+                        seen.append(face)
+                        continue
             if not face.missing:
                 lost.append(face.box[2] - face.box[0])
             face.missing += 1
@@ -130,9 +131,11 @@ class FaceFinder:
     def _redetect(self, gray, seen, missing, lost, due):
         """Detect faces and merge them with the faces tracked: a detection replaces its match."""
         width = gray.shape[1]
-        # A lost face is looked for at a scale that sees it even 20 % smaller; a periodic
-        # search with nothing in view looks fine enough for small faces too.
-        smallest = min(lost) * 0.8 if lost else (width * 0.1 if due and not seen else None)
+        # Look at a scale that sees every face tracked, a lost one even 20 % smaller (a face
+        # below the detector's window comes back as a poor, too-large box); a periodic search
+        # with nothing in view looks fine enough for small faces too.
+        widths = [lost_width * 0.8 for lost_width in lost] + [face.box[2] - face.box[0] for face in seen]
+        smallest = min(widths) if widths else (width * 0.1 if due else None)
         tracked, visible = seen + missing, list(seen)
         for box in self.detect(gray, self._scale(width, smallest)):
             match = max(tracked, key=lambda face: overlap(face.box, box), default=None)
