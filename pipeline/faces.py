@@ -72,7 +72,7 @@ class FaceFinder:
         if smallest_face is None:
             return coarse
         fine = max(1.0, SMALL_FACE_WIDTH / width)
-        return float(np.clip(DETECTOR_WINDOW * 1.25 / smallest_face, coarse, fine))
+        return float(np.clip(DETECTOR_WINDOW * 1.1 / smallest_face, coarse, fine))
 
     def detect(self, gray, scale=1.0):
         """Return face boxes (left, top, right, bottom) found in `gray` resized by `scale`."""
