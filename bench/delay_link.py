@@ -74,9 +74,10 @@ class DelayLink:
         """Stop listening, drop every connection and end the loop's thread."""
         async def shut():
             self._server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
             asyncio.run_coroutine_threadsafe(shut(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -116,8 +117,7 @@ class DelayLink:
                     break
         except (ConnectionError, OSError):
             held.put_nowait((time.monotonic(), _EOF))
-        finally:
-            await sender
+        await sender
 
     async def _deliver(self, held, writer):
         while True:

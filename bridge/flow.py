@@ -15,7 +15,7 @@ import math
 
 MIN_WINDOW = 2
 # Frames the link may hold in its queue: grow below ALPHA, shrink above BETA (Vegas' alpha, beta).
-ALPHA, BETA = 0.5, 1.5
+ALPHA, BETA = 0.3, 1.0
 # The smallest round trip is kept this long (as LEDBAT keeps its base delay), then forgotten in
 # case the route changed. Before it would be, one round trip with a single frame in flight
 # measures it afresh with the queue drained (as BBR's ProbeRTT does): otherwise a standing
