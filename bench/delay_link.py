@@ -98,9 +98,12 @@ class DelayLink:
             return
         up = _Direction(self.one_way_s, self.up_bits_per_s)
         down = _Direction(self.one_way_s, None)
-        await asyncio.gather(self._pump(client_reader, server_writer, up),
-                             self._pump(server_reader, client_writer, down),
-                             return_exceptions=True)
+        try:
+            await asyncio.gather(self._pump(client_reader, server_writer, up),
+                                 self._pump(server_reader, client_writer, down),
+                                 return_exceptions=True)
+        except asyncio.CancelledError:
+            pass  # close(): asyncio's stream callback would log a cancelled handler as an error
         for writer in (client_writer, server_writer):
             writer.close()
 
