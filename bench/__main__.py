@@ -13,6 +13,7 @@ import psutil
 
 from . import lip_accuracy, pipeline_bench, report
 from .frames import SIZES, face_at, jpeg
+from .far_link import run_far_link
 from .load import run_load
 from .motion_clips import MOVES
 from .server import ServerProcess
@@ -39,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
     parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: pipeline,motion,load,transport")
+                        help="comma-separated parts to skip: pipeline,motion,load,transport,far")
     return parser.parse_args(argv)
 
 
@@ -124,6 +125,11 @@ def main(argv=None):
         results["load"].update(run_transport(args, payload))
     if results["load"]:
         log.info("%s\n", report.load_table(results["load"]))
+    if "far" not in skip:
+        with warm_server(args, payload) as server:
+            results["far_link"] = run_far_link(server, args.duration, args.overload_duration,
+                                                 settle_s=1.0 if args.smoke else 4.0)
+        log.info("%s\n", report.far_link_table(results["far_link"]))
     log.info("%s", report.headline(results))
     out = pathlib.Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,20 @@ def motion_table(motion):
                   header, rows)
 
 
+def far_link_table(scenarios):
+    """One row per far-link scenario: the bridge's uplink through a delaying proxy."""
+    rows = []
+    for name, r in scenarios.items():
+        lat = r["latency_ms"]
+        first, last = r["latency_first_last_sixth_p50_ms"]
+        rows.append([name, r["frame_bytes"], r["carried_fps"] or "-", r["delivered_fps"],
+                     f"{lat['p50']}/{lat['p95']}", f"{first}/{last}", r["latency_trend_ms_per_s"],
+                     r["window_max"], r["seconds"]])
+    header = ["scenario", "frame B", "link carries", "fps", "latency p50/95 ms",
+              "p50 first/last ms", "trend ms/s", "window max", "s"]
+    return _table("Far link (bridge uplink through a delaying proxy, real server)", header, rows)
+
+
 def headline(results):
     """The ratios the targets are stated in."""
     lines = ["Headline (ours vs seed style, measured side by side):"]

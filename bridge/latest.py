@@ -3,6 +3,8 @@
 import threading
 import time
 
+from .flow import RateMeter
+
 
 class LatestFrame:
     """Holds at most one unsent frame; a new one replaces it and the old one counts as dropped."""
@@ -14,6 +16,7 @@ class LatestFrame:
         self.received = 0
         self.dropped = 0
         self.last_put_at = None
+        self.arrivals = RateMeter()
 
     def put(self, frame):
         """Store `frame`, replacing any frame not yet taken."""
@@ -23,6 +26,7 @@ class LatestFrame:
             self._frame = frame
             self.received += 1
             self.last_put_at = self._clock()
+            self.arrivals.tick(self.last_put_at)
             self._cond.notify_all()
 
     def take(self, timeout):
@@ -32,6 +36,10 @@ class LatestFrame:
                 return None
             frame, self._frame = self._frame, None
             return frame
+
+    def fps(self):
+        """Return the camera's frames per second lately."""
+        return self.arrivals.rate(self._clock())
 
     def age(self):
         """Return seconds since the last frame arrived, or None if none ever did."""

@@ -1,26 +1,24 @@
-"""The bridge's Socket.IO side: a named source that sends one frame at a time, at the server's pace."""
+"""The bridge's Socket.IO side: a named source that keeps a few frames in flight, as many as the link needs."""
 
 import logging
 import threading
+import time
 
 import socketio
 
 from .backoff import Backoff
+from .flow import FlowControl
 from .socketio_client import InOrderClient
 
 log = logging.getLogger(__name__)
 
 
-class _InFlight:
-    """What the server has said about the frame being processed."""
-
-    def __init__(self):
-        self.seq = None
-        self.done = False
-
-
 class Uplink:
-    """Connects to the server as source `name`, reconnects with backoff, and waits for each answer."""
+    """Connects to the server as source `name`, reconnects with backoff, and paces frames by the answers.
+
+    FlowControl (flow.py) decides how many frames may be unanswered at once: enough to fill the
+    round trip at the camera's rate, fewer as soon as the link starts to queue.
+    """
 
     def __init__(self, url, name, token=None, response_timeout_s=5.0, connect_timeout_s=10.0,
                  on_processed=None, backoff=None):
@@ -32,15 +30,19 @@ class Uplink:
         self.connect_timeout_s = connect_timeout_s
         self.on_processed = on_processed
         self.backoff = backoff or Backoff(first=0.5, limit=10.0)
-        self.sent = self.processed = self.refused = self.timeouts = self.connects = 0
+        self.processed = self.connects = 0
+        self.flow = FlowControl(timeout_s=response_timeout_s)
         self._sio = None
         self._status = None  # the last source_status, sent again after every (re)connect
-        self._cond = threading.Condition()
-        self._flight = None
+        self._cond = threading.Condition()  # guards self.flow: the read thread answers, run() sends
         self._stopping = False
 
     def __repr__(self):
         return f"Uplink({self.url!r}, source={self.name!r}, connected={self.connected})"
+
+    sent = property(lambda self: self.flow.sent, doc="Frames sent.")
+    refused = property(lambda self: self.flow.refused, doc="Frames the server refused.")
+    timeouts = property(lambda self: self.flow.timeouts, doc="Frames given up on unanswered.")
 
     @property
     def connected(self):
@@ -49,13 +51,14 @@ class Uplink:
         return sio is not None and sio.connected
 
     def run(self, slot, stop):
-        """Connect, then send the newest frame whenever the previous one is answered (thread body)."""
+        """Connect, then send the newest frame whenever the window has room (thread body)."""
         while not stop.is_set():
             if not self.connected:
                 self._connect(stop)
-            else:
+            elif self._wait_for_room():
                 frame = slot.take(timeout=0.25)
                 if frame is not None:
+                    self.flow.target_fps = slot.fps() or None
                     self._send(frame)
 
     def set_status(self, state, message):
@@ -88,42 +91,44 @@ class Uplink:
         if stop.is_set():
             threading.Thread(target=sio.disconnect, daemon=True).start()
             return
+        with self._cond:
+            self.flow.reset()  # a new connection numbers its frames afresh
         self._sio = sio
         self.connects += 1
         self.backoff.reset()
         log.info("connected to %s as source %r", self.url, self.name)
         self._emit_status()
 
-    def _send(self, frame):
-        flight = _InFlight()
+    def _wait_for_room(self):
+        """Wait up to 0.25 s for the window to have room; True if it has."""
         with self._cond:
-            self._flight = flight
+            expired = self.flow.timeouts
+            room = self._cond.wait_for(
+                lambda: self.flow.can_send(time.monotonic()) or self._stopping or not self.connected,
+                0.25)
+            if self.flow.timeouts > expired:
+                log.warning("no answer from the server in %.1f s; starting again from a small window",
+                            self.response_timeout_s)
+            return room and self.connected and not self._stopping
+
+    def _send(self, frame):
+        with self._cond:
+            flight = self.flow.on_sent(time.monotonic())
 
         def acked(answer=None):
             # Runs on the Socket.IO client's thread.
             with self._cond:
                 if isinstance(answer, dict) and "error" in answer:
-                    self.refused += 1
                     log.debug("frame refused: %s", answer["error"])
-                    flight.done = True
+                    self.flow.on_refused(flight)
                 elif isinstance(answer, dict):
-                    flight.seq = answer.get("seq")
+                    self.flow.on_ack(flight, answer.get("seq"), time.monotonic())
                 self._cond.notify_all()
 
         try:
             self._sio.emit("image", frame, callback=acked)
         except (socketio.exceptions.SocketIOError, AttributeError) as exc:
             log.debug("send failed, connection gone: %s", exc)
-            return
-        self.sent += 1
-        with self._cond:
-            answered = self._cond.wait_for(
-                lambda: flight.done or self._stopping or not self.connected, self.response_timeout_s)
-            self._flight = None
-        if not answered:
-            self.timeouts += 1
-            log.warning("no answer from the server in %.1f s; sending the next frame",
-                        self.response_timeout_s)
 
     def _emit_status(self):
         sio, status = self._sio, self._status
@@ -137,8 +142,10 @@ class Uplink:
     def _on_response(self, payload, meta=None):
         self.processed += 1
         with self._cond:
-            if self._flight is not None:
-                self._flight.done = True
+            seq = meta.get("seq") if isinstance(meta, dict) else None
+            if seq is None:  # a server that does not number its answers: the oldest frame is done
+                seq = next((f.seq for f in self.flow.flights.values() if f.seq is not None), 0)
+            self.flow.on_answer(seq, time.monotonic())
             self._cond.notify_all()
         # A server that emits from several threads can interleave a binary event's two packets;
         # what arrives then is not a frame. Skip it: the answer still counts for pacing.

@@ -24,4 +24,6 @@ def test_bench_smoke_writes_the_promised_numbers(tmp_path):
         assert {"p50", "p95", "p99"} <= set(numbers["round_trip_ms"])
         assert {"server_cpu_ms_per_frame", "server_rss_mb", "max_in_flight",
                 "latency_trend_ms_per_s", "fair_share_min"} <= set(numbers)
+    far = results["far_link"]["far 200 ms, 15 fps"]
+    assert far["delivered_fps"] > 0 and far["link_rtt_ms"] == 200 and {"p50", "p95"} <= set(far["latency_ms"])
     assert "Headline" in proc.stderr

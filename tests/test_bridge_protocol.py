@@ -56,15 +56,17 @@ def test_frames_are_sent_as_the_camera_jpeg_bytes(started):
     assert payload == face_jpeg() and meta["seq"] == 1
 
 
-def test_only_one_frame_is_in_flight_until_the_server_answers(started):
+def test_frames_in_flight_stay_within_the_start_window_until_the_server_answers(started):
     fake = started(FakeServer(answer=False))
     bridge = started(Bridge(faces(fps=30), fake.url, "paced", response_timeout_s=60))
     fake.images.get(timeout=20)
     wait_until(lambda: bridge.stats()["camera_frames"] >= 20, what="20 camera frames")
-    assert fake.counts["image"] == 1  # the camera kept going; the bridge waited
+    # Acks alone do not open the window: until a processed frame comes back, two at most.
+    assert fake.counts["image"] == 2  # the camera kept going; the bridge waited
     fake.release.set()
     fake.images.get(timeout=20)
-    assert fake.counts["image"] == 2 and bridge.stats()["dropped"] >= 15
+    fake.images.get(timeout=20)
+    assert 3 <= fake.counts["image"] <= 6 and bridge.stats()["dropped"] >= 15
 
 
 def test_a_refused_frame_is_counted_and_the_next_one_sent(started):

@@ -36,12 +36,15 @@ const camera = new CameraControls($('preview'), {
 const sender = new FrameSender(sendFrame, Number($('fps').value));
 
 /** Capture and emit one frame; false when there is nothing to send right now. */
-async function sendFrame() {
+async function sendFrame(flightId) {
   if (!socket.connected || !camera.camera.active) return false;
   const quality = Number($('upload-quality').value) / 100;
   const jpeg = await captureJpeg($('preview'), canvas, Number($('capture-size').value), quality);
   if (!jpeg || !socket.connected) return false;
-  socket.emit('image', jpeg, (ack) => { if (ack && ack.error) sender.answered(); });
+  socket.emit('image', jpeg, (ack) => {
+    if (ack && ack.error) sender.refused(flightId);
+    else if (ack) sender.acked(flightId, ack.seq);
+  });
   telemetry.up.add(jpeg.byteLength);
   return true;
 }
@@ -49,9 +52,10 @@ async function sendFrame() {
 function onFrame(frame, meta) {
   if (!sources.accepts(meta)) return;  // a frame of the source we just left
   sources.frameShown();
-  sender.answered();
+  // Frames of another source say nothing about our own link and window.
+  if (!sources.watching && meta && meta.seq !== undefined) sender.answered(meta.seq);
   telemetry.down.add(frameBytes(frame));
-  telemetry.showLatency(sender.latencyMs);
+  telemetry.showFlow(sender);
   lastFrame = frameBlob(frame);
   showFrame(output, lastFrame);
   if (meta && meta.seq !== undefined) output.dataset.seq = String(meta.seq);
@@ -91,9 +95,13 @@ function togglePause() {
   else sender.start();
 }
 
-socket.on('connect', () => panel.send());  // a new connection is a new server session: restore settings
+socket.on('connect', () => {
+  panel.send();  // a new connection is a new server session: restore settings
+  sender.connectionChanged();
+});
+socket.on('disconnect', () => sender.connectionChanged());
 socket.on('response_back', onFrame);
-socket.on('stats', (stats) => telemetry.showStats(stats, sender.latencyMs));
+socket.on('stats', (stats) => telemetry.showStats(stats, sender));
 socket.on('error', (err) => notice.show('server', `Server: ${err.message} (${err.code})`));
 
 $('pause').addEventListener('click', togglePause);

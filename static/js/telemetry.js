@@ -1,5 +1,6 @@
 'use strict';
-// Telemetry: the server's `stats`, the page's round trip, and the bandwidth used up and down.
+// Telemetry: the server's `stats`, the page's round trip and frames in flight, what limits the
+// rate (the link or the server), and the bandwidth used up and down.
 
 const STAGES = ['decode', 'noise', 'filter', 'lips', 'stamp', 'encode'];
 const WINDOW_MS = 3000;
@@ -35,8 +36,8 @@ export class Telemetry {
     if (cell) cell.textContent = text;
   }
 
-  /** Show a `stats` event, plus what only the page knows (latency, bandwidth). */
-  showStats(stats, latencyMs) {
+  /** Show a `stats` event, plus what only the page knows (round trip, flow, bandwidth). */
+  showStats(stats, sender) {
     this.set('fps_in', stats.fps_in.toFixed(1));
     this.set('fps_out', stats.fps_out.toFixed(1));
     this.set('dropped', String(stats.dropped));
@@ -46,11 +47,25 @@ export class Telemetry {
       const ms = stats.stage_ms ? stats.stage_ms[stage] : undefined;
       this.set(`stage_${stage}`, ms === undefined ? '–' : ms.toFixed(1));
     }
-    this.showLatency(latencyMs);
+    this.showFlow(sender);
     this.showBandwidth();
   }
 
-  showLatency(latencyMs) { this.set('latency', latencyMs ? `${latencyMs.toFixed(0)} ms` : '–'); }
+  /** Round trip (latest, and the smallest lately), frames in flight, and what limits the rate. */
+  showFlow(sender) {
+    const now = performance.now();
+    const flow = sender.flow;
+    const smallest = flow.rtt(now);
+    const latest = sender.latencyMs ? `${sender.latencyMs.toFixed(0)} ms` : '–';
+    this.set('latency', smallest === null ? latest : `${latest} (min ${smallest.toFixed(0)})`);
+    this.set('in_flight', `${flow.inFlight} of ${Math.floor(flow.window)}`);
+    const delivered = flow.answerMeter.rate(now);
+    const rate = `${delivered.toFixed(delivered < 10 ? 1 : 0)} of ${sender.fps} FPS`;
+    const limit = sender.running ? flow.limit(now) : null;
+    this.set('limit', limit ? `${limit}-limited: ${rate}` : (sender.running ? rate : '–'));
+    const cell = this.root.querySelector('[data-stat="limit"]');
+    if (cell) cell.dataset.limit = limit || '';
+  }
 
   showBandwidth() {
     this.set('up', `${kilobytes(this.up.perSecond())}/s`);
