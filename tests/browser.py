@@ -33,3 +33,8 @@ def chromium_args(y4m_path):
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m_path}",
             f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]
+
+
+def launch_chromium(playwright, camera_clip):
+    """Launch headless Debian Chromium whose fake camera plays `camera_clip` (a .y4m file)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(camera_clip))

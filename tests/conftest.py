@@ -4,6 +4,9 @@ import pathlib
 
 import pytest
 
+from .browser import PHONE, launch_chromium, write_y4m
+from .browser_page import COUNT_SENT_FRAMES
+from .images import face_frame
 from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
@@ -59,3 +62,42 @@ def client(connect):
     made = connect()
     made.next("settings")
     return made
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright for the session: its sync API can run only once at a time in a process."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, tmp_path_factory):
+    """One headless Chromium for the session; its camera plays a clip made from the face photo."""
+    clip = write_y4m(tmp_path_factory.mktemp("camera") / "face.y4m", face_frame())
+    chromium = launch_chromium(playwright, clip)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Return a factory of pages at a viewport; each page's uncaught errors fail the test."""
+    contexts, errors = [], []
+
+    def make(url, viewport=PHONE, init_script=None):
+        context = browser.new_context(viewport=viewport, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        page.add_init_script(COUNT_SENT_FRAMES)
+        if init_script:
+            page.add_init_script(init_script)
+        page.goto(url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"the page threw: {errors}"

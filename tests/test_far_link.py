@@ -15,7 +15,6 @@ from bridge.sources import JpegFilesSource
 from .bridge_harness import Rig, unique_name, wait_until
 from .browser_page import start_camera
 from .images import FACE_JPEG, face_frame
-from .test_page import browser, open_page  # noqa: F401  (fixtures: one Chromium for these tests too)
 
 ONE_WAY_S = 0.1  # 200 ms round trip, a phone on a tunnel
 WARM_UP_S = 4.0

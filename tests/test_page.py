@@ -8,51 +8,17 @@ import cv2
 import pytest
 import socketio
 
-from .browser import CHROMIUM, DESKTOP, INSECURE_HOST, PHONE, chromium_args, write_y4m
-from .browser_page import (COUNT_SENT_FRAMES, FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, send_rate,
+from .browser import DESKTOP, INSECURE_HOST, PHONE
+from .browser_page import (FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, send_rate,
                            shown_seq, stamp_share, start_camera, wait_connected)
 from .images import face_frame, face_jpeg
 from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
 # Lip redness gain over the photo: about 35 with the default colour, about -5 with lips off
 # (noise and blur only pale them).
 LIPS_RECOLOURED = 20
 LIPS_UNTOUCHED = 8
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    """One headless Chromium for the session; its camera plays a clip made from the face photo."""
-    clip = write_y4m(tmp_path_factory.mktemp("camera") / "face.y4m", face_frame())
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(clip))
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    """Return a factory of pages at a viewport; each page's uncaught errors fail the test."""
-    contexts, errors = [], []
-
-    def make(url, viewport=PHONE, init_script=None):
-        context = browser.new_context(viewport=viewport, accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(error))
-        page.add_init_script(COUNT_SENT_FRAMES)
-        if init_script:
-            page.add_init_script(init_script)
-        page.goto(url)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"the page threw: {errors}"
 
 
 def test_processed_frame_has_recoloured_lips_and_fps_stamp(open_page, server):

@@ -8,12 +8,10 @@ import pytest
 
 from bench.motion_clips import render
 
-from .browser import CHROMIUM, PHONE, chromium_args
+from .browser import PHONE, launch_chromium
 from .browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, png_frame, start_camera
 from .images import decode
 from .lip_paint import paint_on_lips
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 SAMPLES = 30
 
@@ -66,17 +64,16 @@ def _write_moving_y4m(path, width=320, height=240, count=150):
 
 
 @pytest.fixture(scope="module")
-def moving_camera_page(tmp_path_factory, server):
+def moving_camera_page(playwright, tmp_path_factory, server):
     """A page on the test server whose camera plays a moving face, started and showing frames."""
-    clip = _write_moving_y4m(tmp_path_factory.mktemp("camera") / "moving-face.y4m")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(clip))
-        page = browser.new_context(viewport=PHONE).new_page()
-        page.add_init_script(KEEP_SENT_JPEGS)
-        page.goto(server.url)
-        start_camera(page)
-        yield page
-        browser.close()
+    browser = launch_chromium(playwright, _write_moving_y4m(tmp_path_factory.mktemp("camera")
+                                                            / "moving-face.y4m"))
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.add_init_script(KEEP_SENT_JPEGS)
+    page.goto(server.url)
+    start_camera(page)
+    yield page
+    browser.close()
 
 
 def test_30_frames_of_a_moving_face_have_the_colour_on_the_lips(moving_camera_page):
