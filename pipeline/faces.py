@@ -95,11 +95,13 @@ class FaceFinder:
         else:
             seen, missing, lost = self._follow(gray, track.faces)
             # While a face is missing (covered, or just out of the frame) the detector looks
-            # more often, so it is picked up as soon as it shows again.
+            # more often, so it is picked up as soon as it shows again. Faces close together
+            # may cover each other: then only what the detector still sees is painted.
+            crowded = _crowded(seen)
             every = 1 if missing else self.redetect_every
-            due = track.frames_since_detection >= every
+            due = crowded or track.frames_since_detection >= every
             if lost or due or not seen:
-                track.faces = self._redetect(gray, seen, missing, lost, due)
+                track.faces = self._redetect(gray, seen, missing, lost, due, confirm=crowded)
                 if lost or due:
                     track.frames_since_detection = 0
             else:
@@ -128,8 +130,11 @@ class FaceFinder:
                 missing.append(face)
         return seen, missing, lost
 
-    def _redetect(self, gray, seen, missing, lost, due):
-        """Detect faces and merge them with the faces tracked: a detection replaces its match."""
+    def _redetect(self, gray, seen, missing, lost, due, confirm=False):
+        """Detect faces and merge them with the faces tracked: a detection replaces its match.
+
+        With `confirm`, a tracked face the detector does not find is counted missing.
+        """
         width = gray.shape[1]
         # Look at a scale that sees every face tracked, a lost one even 20 % smaller (a face
         # below the detector's window comes back as a poor, too-large box); a periodic search
@@ -144,6 +149,10 @@ class FaceFinder:
                 if match in visible:
                     visible.remove(match)
             visible.extend(self._detected(gray, [box]))
+        if confirm:
+            for face in [face for face in visible if face in seen]:
+                visible.remove(face)
+                face.missing = 1
         # As many faces as were tracked are in view again: the missing ones moved, not hid.
         ghosts = [face for face in tracked if face.missing]
         return visible + ghosts[:max(0, len(seen) + len(missing) - len(visible))]
@@ -160,6 +169,13 @@ def _fits(face, box, points):
     size = face.size[0] * spread
     return (np.abs(centre - (box[:2] + box[2:]) / 2).max() <= MAX_CENTRE_SHIFT * width
             and 0.7 <= size / width <= 1.4)
+
+
+def _crowded(faces):
+    """Whether two faces are near enough (their boxes, doubled, overlap) that one may cover the other."""
+    grown = [np.concatenate([face.box[:2] - (face.box[2:] - face.box[:2]) / 2,
+                             face.box[2:] + (face.box[2:] - face.box[:2]) / 2]) for face in faces]
+    return any(overlap(a, b) > 0 for i, a in enumerate(grown) for b in grown[i + 1:])
 
 
 def _inside(box, shape):
