@@ -12,17 +12,15 @@ import logging
 import threading
 import time
 
-from pipeline import ClientError, FrameError, SettingsError
-from pipeline import codec
+from protocol import (FORMS, GONE, MAX_FRAME_BYTES, SOURCE_NAME_RULE, SOURCE_STATES, ClientError,
+                      FrameError, SettingsError, check_payload, is_source_name)
 
-from .client import Client, Frame
+from .client import Client, Upload
 from .rate_limit import TokenBucket
-from .source import LIVE, SOURCE_NAME, STALE, Source
+from .source import Source
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
-
-STATUS_STATES = (LIVE, STALE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,20 +30,20 @@ class ClientLimits:
     max_clients: int = 32
     max_fps: float = 30.0
     idle_timeout: float = 300.0
+    max_frame_bytes: int = MAX_FRAME_BYTES
 
 
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
     def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
-                 limits=ClientLimits(), keep_all=False):
+                 limits=ClientLimits()):
         self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
         self.kick = kick  # sid -> None: close that client's connection
         self.limits = limits
         self.stats_interval = stats_interval
-        self.keep_all = keep_all
         self.clients = {}
         self.sources = {}
         self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
@@ -61,19 +59,17 @@ class StreamHub:
         self.runtime.start_task(self._tick_stats)
 
     def stop(self):
-        """Ask the workers and the ticker to exit."""
+        """Ask the workers and the ticker to exit, then close the pipeline (its processes, if any)."""
         self._running = False
         self.pool.stop()
+        self.pipeline.close()
 
     # Connections ---------------------------------------------------------------------
 
     def connect(self, sid, requested_name=None):
         """Register a client publishing as `requested_name` (or a generated name)."""
-        if requested_name is not None and not (
-            isinstance(requested_name, str) and SOURCE_NAME.match(requested_name)
-        ):
-            raise ClientError("a source name is 1-32 letters, digits, '.', '_' or '-'",
-                              code="bad_source_name")
+        if requested_name is not None and not is_source_name(requested_name):
+            raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
         with self._lock:
             if len(self.clients) >= self.limits.max_clients:
                 raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
@@ -85,7 +81,7 @@ class StreamHub:
                 log.info("source %s moves from %s to %s", name, previous.owner_sid, sid)
                 self._close_source(previous)
             client = self.clients[sid] = Client(sid, name, bucket=TokenBucket(self.limits.max_fps))
-            self.sources[name] = Source(name, sid, self.keep_all)
+            self.sources[name] = Source(name, sid)
             self._watch(client, self.sources[name])
         return client
 
@@ -119,8 +115,7 @@ class StreamHub:
                 f"more than {self.limits.max_fps:g} frames a second; this frame was dropped",
                 code="rate_limited"))
         try:
-            client.form = codec.payload_form(payload)
-            codec.check_size(payload, self.pipeline.config.limits)
+            client.form = check_payload(payload, self.limits.max_frame_bytes)
         except FrameError as exc:
             return self.reject(client, exc)
         source = self.sources.get(client.source_name)
@@ -129,12 +124,12 @@ class StreamHub:
                 f"source '{client.source_name}' was taken over by a newer connection",
                 code="source_taken"))
         seq = client.stats.frame_received()
-        frame = Frame(payload, seq)
+        upload = Upload(payload, seq)
         first = source.frames == 0
         source.frames += 1
-        source.last_frame_at = frame.received_at
+        source.last_frame_at = upload.received_at
         for rendition in list(source.renditions.values()):
-            schedule, replaced = rendition.mailbox.put(frame)
+            schedule, replaced = rendition.mailbox.put(upload)
             if replaced:
                 for viewer in list(rendition.viewers.values()):
                     viewer.stats.dropped += 1
@@ -169,7 +164,7 @@ class StreamHub:
         form = request.get("form", client.form)
         with self._lock:
             source = self.sources.get(name) if isinstance(name, str) else None
-            if source is None or form not in (codec.BYTES, codec.DATA_URL):
+            if source is None or form not in FORMS:
                 problem = (f"no live source named {name!r}" if source is None
                            else "form must be 'bytes' or 'data_url'")
                 exc = ClientError(problem, code="bad_watch")
@@ -187,7 +182,7 @@ class StreamHub:
         client = self.clients[sid]
         client.touch()
         source = self.sources.get(client.source_name)
-        if (not isinstance(status, dict) or status.get("state") not in STATUS_STATES
+        if (not isinstance(status, dict) or status.get("state") not in SOURCE_STATES
                 or not isinstance(status.get("message", ""), str) or source is None):
             return self.reject(client, ClientError(
                 "status must be {'state': 'live'|'stale', 'message': str}", code="bad_status"))
@@ -230,11 +225,10 @@ class StreamHub:
             rendition.source.forget(rendition)
 
     def _close_source(self, source):
-        source.closed = True
         self.sources.pop(source.name, None)
         for viewer in source.viewers():
             if viewer.sid != source.owner_sid:
-                self.emit("source_status", {"source": source.name, "state": "gone",
+                self.emit("source_status", {"source": source.name, "state": GONE,
                                             "message": "the source disconnected"}, to=viewer.sid)
             own = self.sources.get(viewer.source_name)
             if own is not None and own is not source:
@@ -248,11 +242,11 @@ class StreamHub:
     def _announce_sources(self):
         self.emit("sources", self.list_sources())
 
-    def _report_bad_frame(self, rendition, frame, exc):
-        """Tell a source's sender that its frame could not be processed (once per frame)."""
+    def _report_bad_frame(self, rendition, upload, exc):
+        """Tell a source's sender that its frame could not be processed (once per upload)."""
         owner = self.clients.get(rendition.source.owner_sid)
-        if owner is not None and not frame.error_reported:
-            frame.error_reported = True
+        if owner is not None and not upload.error_reported:
+            upload.error_reported = True
             self.reject(owner, exc)
 
     def _tick_stats(self):

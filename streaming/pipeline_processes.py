@@ -15,7 +15,8 @@ import multiprocessing
 import queue
 import signal
 
-from pipeline import ClientError, Pipeline, single_threaded_libraries
+from pipeline import Pipeline, single_threaded_libraries
+from protocol import ClientError
 
 log = logging.getLogger(__name__)
 
