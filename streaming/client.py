@@ -4,9 +4,19 @@ import dataclasses
 import time
 
 from pipeline import Settings
-from protocol import BYTES
+from protocol import BYTES, MAX_FRAME_BYTES
 
 from .client_stats import ClientStats
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientLimits:
+    """What clients may do: how many connect, how fast and how much they send, how long they idle."""
+
+    max_clients: int = 32
+    max_fps: float = 30.0
+    idle_timeout: float = 300.0
+    max_frame_bytes: int = MAX_FRAME_BYTES
 
 
 @dataclasses.dataclass

@@ -6,31 +6,21 @@ rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
 do the processing; nothing here does CPU work.
 """
 
-import dataclasses
 import itertools
 import logging
 import threading
 import time
 
-from protocol import (FORMS, GONE, MAX_FRAME_BYTES, SOURCE_NAME_RULE, SOURCE_STATES, ClientError,
-                      FrameError, SettingsError, check_payload, is_source_name)
+from protocol import (FORMS, GONE, SOURCE_NAME_RULE, SOURCE_STATES, ClientError, FrameError,
+                      SettingsError, check_payload, is_source_name)
 
-from .client import Client, Upload
+from .client import Client, ClientLimits, Upload
 from .rate_limit import TokenBucket
 from .source import Source
+from .ticker import StatsTicker
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class ClientLimits:
-    """What one client may do: how many may connect, how fast they send, how long they idle."""
-
-    max_clients: int = 32
-    max_fps: float = 30.0
-    idle_timeout: float = 300.0
-    max_frame_bytes: int = MAX_FRAME_BYTES
 
 
 class StreamHub:
@@ -39,28 +29,25 @@ class StreamHub:
     def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
                  limits=ClientLimits()):
         self.pipeline = pipeline
-        self.runtime = runtime
         self.emit = emit
-        self.kick = kick  # sid -> None: close that client's connection
         self.limits = limits
-        self.stats_interval = stats_interval
         self.clients = {}
         self.sources = {}
         self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
         # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
         self._lock = threading.Lock()
         self._names = itertools.count(1)
-        self._running = False
+        self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
+                                  stats_interval)
 
     def start(self):
         """Start the workers and the stats ticker."""
-        self._running = True
         self.pool.start()
-        self.runtime.start_task(self._tick_stats)
+        self.ticker.start()
 
     def stop(self):
         """Ask the workers and the ticker to exit, then close the pipeline (its processes, if any)."""
-        self._running = False
+        self.ticker.stop()
         self.pool.stop()
         self.pipeline.close()
 
@@ -124,17 +111,9 @@ class StreamHub:
                 f"source '{client.source_name}' was taken over by a newer connection",
                 code="source_taken"))
         seq = client.stats.frame_received()
-        upload = Upload(payload, seq)
         first = source.frames == 0
-        source.frames += 1
-        source.last_frame_at = upload.received_at
-        for rendition in list(source.renditions.values()):
-            schedule, replaced = rendition.mailbox.put(upload)
-            if replaced:
-                for viewer in list(rendition.viewers.values()):
-                    viewer.stats.dropped += 1
-            if schedule:
-                self.pool.submit(rendition)
+        for rendition in source.publish(Upload(payload, seq)):
+            self.pool.submit(rendition)
         if first:
             self._announce_sources()
         return {"seq": seq}
@@ -248,20 +227,3 @@ class StreamHub:
         if owner is not None and not upload.error_reported:
             upload.error_reported = True
             self.reject(owner, exc)
-
-    def _tick_stats(self):
-        while self._running:
-            self.runtime.sleep(self.stats_interval)
-            now = time.monotonic()
-            for client in list(self.clients.values()):
-                if now - client.last_active > self.limits.idle_timeout:
-                    self._drop_idle(client)
-                else:
-                    self.emit("stats", client.stats.snapshot(), to=client.sid)
-
-    def _drop_idle(self, client):
-        log.info("client %s: idle for %.0f s, disconnecting", client.sid, self.limits.idle_timeout)
-        self.emit("error", {"code": "idle_timeout", "message":
-                            f"nothing sent or watched for {self.limits.idle_timeout:g} s"},
-                  to=client.sid)
-        self.kick(client.sid)

@@ -42,6 +42,20 @@ class Source:
         self.last_frame_at = None
         self.status = {"state": LIVE, "message": ""}
 
+    def publish(self, upload):
+        """File `upload` in each rendition's mailbox; return the renditions that need a worker."""
+        self.frames += 1
+        self.last_frame_at = upload.received_at
+        waiting = []
+        for rendition in list(self.renditions.values()):
+            schedule, replaced = rendition.mailbox.put(upload)
+            if replaced:  # the frame it replaced never reaches these viewers
+                for viewer in list(rendition.viewers.values()):
+                    viewer.stats.dropped += 1
+            if schedule:
+                waiting.append(rendition)
+        return waiting
+
     def rendition_for(self, settings):
         """Return the rendition for `settings`, creating it on first use."""
         rendition = self.renditions.get(settings)

@@ -6,7 +6,8 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from pipeline import Pipeline, PipelineConfig, find_landmark_model, single_threaded_libraries
-from streaming.hub import ClientLimits, StreamHub
+from streaming.client import ClientLimits
+from streaming.hub import StreamHub
 from streaming.pipeline_processes import PipelineProcesses
 
 from . import events, routes

@@ -5,7 +5,7 @@ import os
 from pipeline import PipelineConfig
 from pipeline.codec import MAX_PIXELS
 from protocol import MAX_FRAME_BYTES
-from streaming.hub import ClientLimits
+from streaming.client import ClientLimits
 
 DEFAULTS = {
     "host": "127.0.0.1",
