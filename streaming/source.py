@@ -1,4 +1,4 @@
-"""A named camera source and its renditions: one per distinct settings among its viewers."""
+"""A source (the frames one sender publishes under a name) and its renditions, one per settings."""
 
 import time
 
