@@ -10,7 +10,7 @@ from streaming.pipeline_processes import ChildFailed
 
 from .access import share_urls, token_everywhere
 from .app import build_app, shutdown
-from .config import ASYNC_MODES, load_config
+from .config import ASYNC_MODES, DEFAULTS, load_config
 from .serving import serve
 from .tls import certificate
 
@@ -20,8 +20,9 @@ log = logging.getLogger("process")
 def parse_args(argv=None):
     """Parse the command line; unset options fall back to the environment, then defaults."""
     parser = argparse.ArgumentParser(description="Process camera frames over Socket.IO.")
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, env HOST)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 9990, env PORT)")
+    parser.add_argument("--host", help=f"address to listen on (default {DEFAULTS['host']}, env HOST)")
+    parser.add_argument("--port", type=int,
+                        help=f"port to listen on (default {DEFAULTS['port']}, env PORT)")
     parser.add_argument("--async-mode", choices=ASYNC_MODES, help="default threading, env ASYNC_MODE")
     parser.add_argument("--workers", type=int, help="frames processed at once (default: CPU cores)")
     parser.add_argument("--in-process", action="store_true", default=None,
@@ -34,10 +35,12 @@ def parse_args(argv=None):
     parser.add_argument("--token", help="access token (better: env ACCESS_TOKEN, kept out of ps)")
     parser.add_argument("--allow-origin", dest="allowed_origins", action="append",
                         help="another origin allowed to connect, e.g. https://x.ngrok-free.app")
-    parser.add_argument("--max-clients", type=int, help="connections at once (default 32)")
-    parser.add_argument("--max-fps", type=float, help="frames a second per client (default 30)")
+    parser.add_argument("--max-clients", type=int,
+                        help=f"connections at once (default {DEFAULTS['max_clients']})")
+    parser.add_argument("--max-fps", type=float,
+                        help=f"frames a second per client (default {DEFAULTS['max_fps']:g})")
     parser.add_argument("--idle-timeout", type=float, help="seconds before an idle client is "
-                        "disconnected (default 300)")
+                        f"disconnected (default {DEFAULTS['idle_timeout']:g})")
     parser.add_argument("--https", action="store_true", default=None,
                         help="serve HTTPS with a self-signed certificate (phones on the LAN)")
     parser.add_argument("--cert", help="your own certificate file for HTTPS")
