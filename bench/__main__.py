@@ -11,16 +11,18 @@ import time
 
 import psutil
 
+from protocol import STAGES
+
 from . import lip_accuracy, pipeline_bench, report
 from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
 from .motion_clips import MOVES
-from .server import ServerProcess
+from .server import SEED_STYLE, ServerProcess
 
 log = logging.getLogger("bench")
 
-STAGES_OFF = {"noise": False, "filter": False, "lips": False, "stamp": False}
+STAGES_OFF = {stage: False for stage in STAGES}
 # The per-client FPS cap is a safety limit for exposed servers, not part of what is measured.
 SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
 # A fresh server's first frames pay for one-off set-up (allocator growth, oneDNN's kernel
@@ -69,9 +71,9 @@ def run_motion(args):
 
 
 @contextlib.contextmanager
-def warm_server(args, payload, *server_args):
+def warm_server(args, payload, *server_args, **options):
     """Start a server with SERVER_ARGS plus `server_args`, warm it up and yield it."""
-    with ServerProcess(*SERVER_ARGS, *server_args) as server:
+    with ServerProcess(*SERVER_ARGS, *server_args, **options) as server:
         run_load(server, payload, clients=2, duration=args.warm_up)
         yield server
 
@@ -79,7 +81,7 @@ def warm_server(args, payload, *server_args):
 def run_loads(args, payload):
     duration, overload = args.duration, args.overload_duration
     scenarios = {}
-    with warm_server(args, payload, "--seed-style") as seed:
+    with warm_server(args, payload, entry=SEED_STYLE) as seed:
         scenarios["capacity seed"] = run_load(seed, payload, clients=4, duration=duration)
         scenarios["overload seed"] = run_load(seed, payload, clients=4, fps=15,
                                               duration=min(overload, duration))
@@ -92,7 +94,7 @@ def run_loads(args, payload):
 
 def run_transport(args, payload):
     """Round trips with every stage off, so transport and codec dominate: mode x frame form."""
-    from pipeline.codec import DATA_URL, in_form
+    from protocol import DATA_URL, in_form
     scenarios = {}
     for mode in ("threading", "eventlet"):
         # In process in both modes, so the comparison is of the transports alone.

@@ -5,7 +5,7 @@ import pathlib
 import cv2
 import numpy as np
 
-FACE = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "face.jpg"
+FACE = pathlib.Path(__file__).resolve().parent.parent / "data" / "face.jpg"
 SIZES = {"320x240": (320, 240), "640x480": (640, 480), "1280x720": (1280, 720)}
 
 

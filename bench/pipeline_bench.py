@@ -10,11 +10,13 @@ from pipeline import (Pipeline, PipelineConfig, Settings, StreamState, find_land
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
+from protocol import STAGES
+
 from .frames import SIZES, jpeg, moving_clip
+from .seed_style import PIPELINE as SEED_STYLE
 from .stats import pct
 
-STEPS = ("decode", "noise", "filter", "lips", "stamp", "encode", "total")
-SEED_STYLE = {"detect_width": 0, "redetect_every": 1}
+STEPS = ("decode", *STAGES, "encode", "total")
 
 
 def _pipelines(model):

@@ -2,6 +2,8 @@
 
 import logging
 
+from .pipeline_bench import STEPS
+
 log = logging.getLogger("bench")
 
 
@@ -22,14 +24,12 @@ def pipeline_table(results):
     for size, result in results.items():
         for name in ("ours", "seed"):
             steps = result[name]
-            rows.append([size, name] + [f"{steps[s]['p50']}/{steps[s]['p95']}" for s in
-                                        ("decode", "noise", "filter", "lips", "stamp", "encode",
-                                         "total")] + [steps["cpu_ms_per_frame"]])
+            rows.append([size, name] + [f"{steps[s]['p50']}/{steps[s]['p95']}" for s in STEPS]
+                        + [steps["cpu_ms_per_frame"]])
         iou = result["lip_iou"]
-        rows.append([size, "ratio", "", "", "", "", "", "", result["ratio_p50"],
-                     f"lip IoU min {iou['min']} mean {iou['mean']}"])
-    header = ["size", "pipeline", "decode", "noise", "filter", "lips", "stamp", "encode",
-              "total", "cpu ms/frame"]
+        rows.append([size, "ratio"] + [""] * (len(STEPS) - 1) + [
+            result["ratio_p50"], f"lip IoU min {iou['min']} mean {iou['mean']}"])
+    header = ["size", "pipeline", *STEPS, "cpu ms/frame"]
     return _table("Pipeline, ms p50/p95 per step (in-process, one thread)", header, rows)
 
 

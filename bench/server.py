@@ -1,4 +1,4 @@
-"""Run `python process.py` as a child process on a free 127.0.0.1 port and wait for it."""
+"""Run `python process.py` (or the seed-style reference) as a child process on a free 127.0.0.1 port."""
 
 import os
 import pathlib
@@ -12,6 +12,8 @@ import urllib.request
 import psutil
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+SERVER = (str(ROOT / "process.py"),)
+SEED_STYLE = ("-m", "bench.seed_style")
 START_TIMEOUT_S = 90
 
 
@@ -23,15 +25,15 @@ def free_port():
 
 
 class ServerProcess:
-    """`python process.py` on a loopback port, its log captured to a file."""
+    """`python process.py` (or `entry`) on a loopback port, its log captured to a file."""
 
-    def __init__(self, *args, log_dir=None, port=None, env=None):
+    def __init__(self, *args, log_dir=None, port=None, env=None, entry=SERVER):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log_dir = pathlib.Path(log_dir or tempfile.gettempdir())
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"server-{self.port}.log"
-        command = [sys.executable, str(ROOT / "process.py"), "--port", str(self.port), *args]
+        command = [sys.executable, *entry, "--port", str(self.port), *args]
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})

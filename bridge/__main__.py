@@ -31,7 +31,8 @@ def parse_args(argv=None):
     parser.add_argument("--server", default=os.environ.get("BRIDGE_SERVER", "http://127.0.0.1:9990"),
                         help="the server's URL (default %(default)s)")
     parser.add_argument("--name", default=os.environ.get("BRIDGE_NAME"),
-                        help="source name viewers pick, e.g. kitchen (1-32 of A-Z a-z 0-9 . _ -)")
+                        help="source name viewers pick, e.g. kitchen (1-32 of A-Z a-z 0-9 . _ -, "
+                             "starting with a letter or digit)")
     parser.add_argument("--token", default=os.environ.get("ACCESS_TOKEN"),
                         help="the server's access token, if it asks for one (prefer $ACCESS_TOKEN: "
                              "other users can see flags in ps)")

@@ -1,8 +1,9 @@
 """The bridge: a camera reader, a newest-frame slot, the uplink to the server and a stale watchdog."""
 
 import logging
-import re
 import threading
+
+from protocol import SOURCE_NAME_RULE, is_source_name
 
 from .latest import LatestFrame
 from .uplink import Uplink
@@ -10,17 +11,14 @@ from .watchdog import StaleWatch
 
 log = logging.getLogger(__name__)
 
-# The server's rule for source names (README, Protocol).
-SOURCE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-
 
 class Bridge:
     """Relays frames from `source` to the server as source `name`; start() returns at once."""
 
     def __init__(self, source, server_url, name, token=None, stale_after_s=5.0,
                  response_timeout_s=5.0, stats_every_s=10.0, on_processed=None, on_status=None):
-        if not SOURCE_NAME.match(name or ""):
-            raise ValueError(f"source name {name!r}: use 1-32 letters, digits, '.', '_' or '-'")
+        if not is_source_name(name):
+            raise ValueError(f"source name {name!r}: use {SOURCE_NAME_RULE}")
         self.source = source
         self.slot = LatestFrame()
         self.uplink = Uplink(server_url, name, token=token, response_timeout_s=response_timeout_s,

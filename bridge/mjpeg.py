@@ -8,11 +8,12 @@ Garbage between parts is skipped, and a network chunk is never taken to be a fra
 import logging
 import re
 
+from protocol import MAX_FRAME_BYTES
+
 from .jpeg import EOI, SOI, trim_jpeg
 
 log = logging.getLogger(__name__)
 
-MAX_FRAME_BYTES = 4 * 1024 * 1024
 MAX_HEADER_BYTES = 8 * 1024
 _BOUNDARY = re.compile(r'boundary\s*=\s*"?([^";,\s]+)"?', re.IGNORECASE)
 

@@ -3,9 +3,9 @@
 import logging
 import time
 
-log = logging.getLogger(__name__)
+from protocol import LIVE, STALE
 
-LIVE, STALE = "live", "stale"
+log = logging.getLogger(__name__)
 
 
 class StaleWatch:
@@ -34,8 +34,3 @@ class StaleWatch:
             self.state = state
             (log.warning if state == STALE else log.info)("camera %s: %s", state, message)
             self.report(state, message)
-
-    def run(self, stop, interval_s=0.25):
-        """Check until `stop` is set (the watchdog thread's body)."""
-        while not stop.wait(interval_s):
-            self.check()

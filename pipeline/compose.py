@@ -21,7 +21,7 @@ class PipelineConfig:
     detect_width: int = 320
     redetect_every: int = 10
     workers: int = 2  # threads that may run the pipeline at once
-    limits: codec.Limits = codec.Limits()
+    max_pixels: int = codec.MAX_PIXELS
 
 
 @dataclasses.dataclass
@@ -64,10 +64,10 @@ class Pipeline:
             return side_by_side(panels + [("final", frame)])
         return frame
 
-    def process(self, payload, settings, state):
-        """Decode a wire payload (data URL or bytes), run the stages and encode as JPEG."""
+    def process(self, image, settings, state):
+        """Decode JPEG or PNG bytes, run the stages and encode as JPEG."""
         started = time.perf_counter()
-        frame = codec.decode(payload, self.config.limits)
+        frame = codec.decode(image, self.config.max_pixels)
         timings = {"decode": (time.perf_counter() - started) * 1000}
         frame = self.run(frame, settings, state, timings)
         encode_started = time.perf_counter()
@@ -75,6 +75,9 @@ class Pipeline:
         timings["encode"] = (time.perf_counter() - encode_started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return Result(out, timings)
+
+    def close(self):
+        """Release nothing: in-process stages hold no processes or files (see PipelineProcesses)."""
 
     def __repr__(self):
         return f"Pipeline({', '.join(map(repr, self.stages))})"

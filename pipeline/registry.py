@@ -1,4 +1,6 @@
-"""The ordered list of processing stages; adding a stage is one line here."""
+"""The ordered list of processing stages; adding one is a line here and its name in protocol."""
+
+from protocol import STAGES
 
 from .faces import FaceFinder
 from .lips import LipRecolour
@@ -20,5 +22,9 @@ STAGE_FACTORIES = (
 
 
 def build_stages(config):
-    """Build every stage once, in processing order."""
-    return [factory(config) for factory in STAGE_FACTORIES]
+    """Build every stage once, in processing order; fail if they differ from the protocol's list."""
+    stages = [factory(config) for factory in STAGE_FACTORIES]
+    names = tuple(stage.name for stage in stages)
+    if names != STAGES:
+        raise RuntimeError(f"the stages {names} differ from protocol.STAGES {STAGES}")
+    return stages

@@ -3,7 +3,7 @@
 import dataclasses
 import re
 
-from .errors import SettingsError
+from protocol import SettingsError
 
 VIEWS = ("processed", "stages")
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -1,1 +1,1 @@
-"""Between Socket.IO and the pipeline: clients, sources, newest-frame mailboxes and workers."""
+"""Between the web edge and the pipeline: clients, sources, renditions, mailboxes, workers."""

@@ -4,14 +4,24 @@ import dataclasses
 import time
 
 from pipeline import Settings
-from pipeline.codec import BYTES
+from protocol import BYTES, MAX_FRAME_BYTES
 
-from .stats import StreamStats
+from .client_stats import ClientStats
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientLimits:
+    """What clients may do: how many connect, how fast and how much they send, how long they idle."""
+
+    max_clients: int = 32
+    max_fps: float = 30.0
+    idle_timeout: float = 300.0
+    max_frame_bytes: int = MAX_FRAME_BYTES
 
 
 @dataclasses.dataclass
-class Frame:
-    """A frame as received from a source, shared by every rendition of that source."""
+class Upload:
+    """One payload a source sent, with its sequence number; shared by the source's renditions."""
 
     payload: object
     seq: int
@@ -27,7 +37,7 @@ class Client:
     source_name: str
     settings: Settings = dataclasses.field(default_factory=Settings)
     form: str = BYTES  # the wire form this client gets frames back in
-    stats: StreamStats = dataclasses.field(default_factory=StreamStats)
+    stats: ClientStats = dataclasses.field(default_factory=ClientStats)
     rendition: object = None  # the Rendition it currently watches
     bucket: object = None  # TokenBucket capping its frame rate
     last_active: float = dataclasses.field(default_factory=time.monotonic)

@@ -6,74 +6,57 @@ rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
 do the processing; nothing here does CPU work.
 """
 
-import dataclasses
 import itertools
 import logging
 import threading
 import time
 
-from pipeline import ClientError, FrameError, SettingsError
-from pipeline import codec
+from protocol import (FORMS, GONE, SOURCE_NAME_RULE, SOURCE_STATES, ClientError, FrameError,
+                      SettingsError, check_payload, is_source_name)
 
-from .client import Client, Frame
+from .client import Client, ClientLimits, Upload
 from .rate_limit import TokenBucket
-from .source import LIVE, SOURCE_NAME, STALE, Source
+from .source import Source
+from .ticker import StatsTicker
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
-
-STATUS_STATES = (LIVE, STALE)
-
-
-@dataclasses.dataclass(frozen=True)
-class ClientLimits:
-    """What one client may do: how many may connect, how fast they send, how long they idle."""
-
-    max_clients: int = 32
-    max_fps: float = 30.0
-    idle_timeout: float = 300.0
 
 
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
     def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
-                 limits=ClientLimits(), keep_all=False):
+                 limits=ClientLimits()):
         self.pipeline = pipeline
-        self.runtime = runtime
         self.emit = emit
-        self.kick = kick  # sid -> None: close that client's connection
         self.limits = limits
-        self.stats_interval = stats_interval
-        self.keep_all = keep_all
         self.clients = {}
         self.sources = {}
         self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
         # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
         self._lock = threading.Lock()
         self._names = itertools.count(1)
-        self._running = False
+        self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
+                                  stats_interval)
 
     def start(self):
         """Start the workers and the stats ticker."""
-        self._running = True
         self.pool.start()
-        self.runtime.start_task(self._tick_stats)
+        self.ticker.start()
 
     def stop(self):
-        """Ask the workers and the ticker to exit."""
-        self._running = False
+        """Ask the workers and the ticker to exit, then close the pipeline (its processes, if any)."""
+        self.ticker.stop()
         self.pool.stop()
+        self.pipeline.close()
 
     # Connections ---------------------------------------------------------------------
 
     def connect(self, sid, requested_name=None):
         """Register a client publishing as `requested_name` (or a generated name)."""
-        if requested_name is not None and not (
-            isinstance(requested_name, str) and SOURCE_NAME.match(requested_name)
-        ):
-            raise ClientError("a source name is 1-32 letters, digits, '.', '_' or '-'",
-                              code="bad_source_name")
+        if requested_name is not None and not is_source_name(requested_name):
+            raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
         with self._lock:
             if len(self.clients) >= self.limits.max_clients:
                 raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
@@ -85,7 +68,7 @@ class StreamHub:
                 log.info("source %s moves from %s to %s", name, previous.owner_sid, sid)
                 self._close_source(previous)
             client = self.clients[sid] = Client(sid, name, bucket=TokenBucket(self.limits.max_fps))
-            self.sources[name] = Source(name, sid, self.keep_all)
+            self.sources[name] = Source(name, sid)
             self._watch(client, self.sources[name])
         return client
 
@@ -119,8 +102,7 @@ class StreamHub:
                 f"more than {self.limits.max_fps:g} frames a second; this frame was dropped",
                 code="rate_limited"))
         try:
-            client.form = codec.payload_form(payload)
-            codec.check_size(payload, self.pipeline.config.limits)
+            client.form = check_payload(payload, self.limits.max_frame_bytes)
         except FrameError as exc:
             return self.reject(client, exc)
         source = self.sources.get(client.source_name)
@@ -129,17 +111,9 @@ class StreamHub:
                 f"source '{client.source_name}' was taken over by a newer connection",
                 code="source_taken"))
         seq = client.stats.frame_received()
-        frame = Frame(payload, seq)
         first = source.frames == 0
-        source.frames += 1
-        source.last_frame_at = frame.received_at
-        for rendition in list(source.renditions.values()):
-            schedule, replaced = rendition.mailbox.put(frame)
-            if replaced:
-                for viewer in list(rendition.viewers.values()):
-                    viewer.stats.dropped += 1
-            if schedule:
-                self.pool.submit(rendition)
+        for rendition in source.publish(Upload(payload, seq)):
+            self.pool.submit(rendition)
         if first:
             self._announce_sources()
         return {"seq": seq}
@@ -169,7 +143,7 @@ class StreamHub:
         form = request.get("form", client.form)
         with self._lock:
             source = self.sources.get(name) if isinstance(name, str) else None
-            if source is None or form not in (codec.BYTES, codec.DATA_URL):
+            if source is None or form not in FORMS:
                 problem = (f"no live source named {name!r}" if source is None
                            else "form must be 'bytes' or 'data_url'")
                 exc = ClientError(problem, code="bad_watch")
@@ -187,7 +161,7 @@ class StreamHub:
         client = self.clients[sid]
         client.touch()
         source = self.sources.get(client.source_name)
-        if (not isinstance(status, dict) or status.get("state") not in STATUS_STATES
+        if (not isinstance(status, dict) or status.get("state") not in SOURCE_STATES
                 or not isinstance(status.get("message", ""), str) or source is None):
             return self.reject(client, ClientError(
                 "status must be {'state': 'live'|'stale', 'message': str}", code="bad_status"))
@@ -230,11 +204,10 @@ class StreamHub:
             rendition.source.forget(rendition)
 
     def _close_source(self, source):
-        source.closed = True
         self.sources.pop(source.name, None)
         for viewer in source.viewers():
             if viewer.sid != source.owner_sid:
-                self.emit("source_status", {"source": source.name, "state": "gone",
+                self.emit("source_status", {"source": source.name, "state": GONE,
                                             "message": "the source disconnected"}, to=viewer.sid)
             own = self.sources.get(viewer.source_name)
             if own is not None and own is not source:
@@ -248,26 +221,9 @@ class StreamHub:
     def _announce_sources(self):
         self.emit("sources", self.list_sources())
 
-    def _report_bad_frame(self, rendition, frame, exc):
-        """Tell a source's sender that its frame could not be processed (once per frame)."""
+    def _report_bad_frame(self, rendition, upload, exc):
+        """Tell a source's sender that its frame could not be processed (once per upload)."""
         owner = self.clients.get(rendition.source.owner_sid)
-        if owner is not None and not frame.error_reported:
-            frame.error_reported = True
+        if owner is not None and not upload.error_reported:
+            upload.error_reported = True
             self.reject(owner, exc)
-
-    def _tick_stats(self):
-        while self._running:
-            self.runtime.sleep(self.stats_interval)
-            now = time.monotonic()
-            for client in list(self.clients.values()):
-                if now - client.last_active > self.limits.idle_timeout:
-                    self._drop_idle(client)
-                else:
-                    self.emit("stats", client.stats.snapshot(), to=client.sid)
-
-    def _drop_idle(self, client):
-        log.info("client %s: idle for %.0f s, disconnecting", client.sid, self.limits.idle_timeout)
-        self.emit("error", {"code": "idle_timeout", "message":
-                            f"nothing sent or watched for {self.limits.idle_timeout:g} s"},
-                  to=client.sid)
-        self.kick(client.sid)

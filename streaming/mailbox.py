@@ -11,11 +11,11 @@ class Mailbox:
     in threading mode and among eventlet green threads alike.
     """
 
-    def __init__(self, keep_all=False):
+    capacity = 1  # frames kept waiting; a benchmark's reference may keep them all (None)
+
+    def __init__(self):
         self._lock = threading.Lock()
-        # keep_all turns the slot into an unbounded FIFO. It exists only so the benchmark's
-        # seed-style reference can process every frame in turn, as the seed server did.
-        self._waiting = collections.deque(maxlen=None if keep_all else 1)
+        self._waiting = collections.deque(maxlen=self.capacity)
         self._scheduled = False
 
     def put(self, item):

@@ -15,7 +15,8 @@ import multiprocessing
 import queue
 import signal
 
-from pipeline import ClientError, Pipeline, single_threaded_libraries
+from pipeline import Pipeline, single_threaded_libraries
+from protocol import ClientError
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +143,15 @@ class PipelineProcesses:
         child.wait_ready()
         return child
 
-    def close(self):
-        """Stop every child."""
+    def close(self, timeout_s=5.0):
+        """Stop every child, waiting up to `timeout_s` for each one still busy with a frame."""
         for _ in range(self.count):
-            self._idle.get().close()
+            try:
+                child = self._idle.get(timeout=timeout_s)
+            except queue.Empty:  # a worker still holds it; it is a daemon and ends with us
+                log.warning("a pipeline process was busy at shutdown")
+                return
+            child.close()
 
     def __repr__(self):
         return f"PipelineProcesses({self.count} x {self.description})"

@@ -1,14 +1,11 @@
-"""A named camera source and its renditions: one per distinct settings among its viewers."""
+"""A source (the frames one sender publishes under a name) and its renditions, one per settings."""
 
-import re
 import time
 
 from pipeline import StreamState
+from protocol import LIVE
 
 from .mailbox import Mailbox
-
-SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-LIVE, STALE = "live", "stale"
 
 
 class Rendition:
@@ -18,11 +15,13 @@ class Rendition:
     face track), so five viewers with the same settings cost one pipeline run.
     """
 
+    mailbox_class = Mailbox  # a benchmark may swap in another queueing policy (bench/seed_style.py)
+
     def __init__(self, source, settings):
         self.source = source
         self.settings = settings
         self.state = StreamState.seeded()
-        self.mailbox = Mailbox(keep_all=source.keep_all)
+        self.mailbox = self.mailbox_class()
         self.viewers = {}  # sid -> Client
         self.closed = False
 
@@ -35,15 +34,27 @@ class Rendition:
 class Source:
     """Frames published under one name by one sender (a browser or a bridge)."""
 
-    def __init__(self, name, owner_sid, keep_all=False):
+    def __init__(self, name, owner_sid):
         self.name = name
         self.owner_sid = owner_sid
-        self.keep_all = keep_all  # the benchmark's seed-style reference: process every frame
         self.renditions = {}  # Settings -> Rendition
         self.frames = 0
         self.last_frame_at = None
         self.status = {"state": LIVE, "message": ""}
-        self.closed = False
+
+    def publish(self, upload):
+        """File `upload` in each rendition's mailbox; return the renditions that need a worker."""
+        self.frames += 1
+        self.last_frame_at = upload.received_at
+        waiting = []
+        for rendition in list(self.renditions.values()):
+            schedule, replaced = rendition.mailbox.put(upload)
+            if replaced:  # the frame it replaced never reaches these viewers
+                for viewer in list(rendition.viewers.values()):
+                    viewer.stats.dropped += 1
+            if schedule:
+                waiting.append(rendition)
+        return waiting
 
     def rendition_for(self, settings):
         """Return the rendition for `settings`, creating it on first use."""

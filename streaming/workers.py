@@ -7,8 +7,7 @@ are served round robin, and no rendition is ever processed by two workers at onc
 
 import logging
 
-from pipeline import ClientError
-from pipeline import codec
+from protocol import ClientError, image_bytes, in_form
 
 from .pipeline_processes import ChildFailed
 
@@ -27,7 +26,7 @@ class WorkerPool:
         self.runtime = runtime
         self.emit = emit
         self.unsent_frames = unsent_frames  # sid -> frames not yet written to its socket
-        self.on_bad_frame = on_bad_frame  # (rendition, frame, ClientError) -> None
+        self.on_bad_frame = on_bad_frame  # (rendition, Upload, ClientError) -> None
         self.size = size
         self._ready = runtime.make_queue()
 
@@ -50,29 +49,33 @@ class WorkerPool:
             rendition = self._ready.get()
             if rendition is _STOP:
                 return
-            frame = rendition.mailbox.take()
-            if frame is not None and not rendition.closed:
+            upload = rendition.mailbox.take()
+            if upload is not None and not rendition.closed:
                 try:
-                    self._process(rendition, frame)
+                    self._process(rendition, upload)
                 except Exception:  # a bug must not kill a worker that serves everyone
-                    log.exception("source %s: frame %d failed", rendition.source.name, frame.seq)
+                    log.exception("source %s: frame %d failed", rendition.source.name, upload.seq)
             if rendition.mailbox.finish() and not rendition.closed:
                 self._ready.put(rendition)
 
-    def _process(self, rendition, frame):
+    def _process(self, rendition, upload):
         try:
             result = self.runtime.run_cpu(
-                self.pipeline.process, frame.payload, rendition.settings, rendition.state
+                self._run_pipeline, upload.payload, rendition.settings, rendition.state
             )
         except ClientError as exc:
-            self.on_bad_frame(rendition, frame, exc)
+            self.on_bad_frame(rendition, upload, exc)
             return
         except ChildFailed:  # logged where it happened; only this frame is lost
             return
-        self._deliver(rendition, frame, result)
+        self._deliver(rendition, upload, result)
 
-    def _deliver(self, rendition, frame, result):
-        meta = {"seq": frame.seq, "ms": round(result.timings["total"], 2),
+    def _run_pipeline(self, payload, settings, state):
+        # Unwrapping a data URL is CPU work too, so it runs here and never on the network loop.
+        return self.pipeline.process(image_bytes(payload), settings, state)
+
+    def _deliver(self, rendition, upload, result):
+        meta = {"seq": upload.seq, "ms": round(result.timings["total"], 2),
                 "source": rendition.source.name}
         forms = {}
         for viewer in list(rendition.viewers.values()):
@@ -83,7 +86,7 @@ class WorkerPool:
                 viewer.stats.dropped += 1
                 continue
             if viewer.form not in forms:
-                forms[viewer.form] = codec.in_form(result.jpeg, viewer.form)
+                forms[viewer.form] = in_form(result.jpeg, viewer.form)
             viewer.stats.frame_delivered(result.timings)
             viewer.touch()  # watching a live source is activity, though it sends nothing
             self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)

@@ -11,7 +11,7 @@ import numpy as np
 from pipeline import find_landmark_model
 from pipeline.lips import lip_mask
 
-DATA = pathlib.Path(__file__).resolve().parent / "data"
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 FACE_JPEG = DATA / "face.jpg"
 
 

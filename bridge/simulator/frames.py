@@ -2,8 +2,8 @@
 
 import pathlib
 
-# The test photo ships with the project (tests/data/face.jpg, NASA, public domain).
-DEFAULT_IMAGE = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "face.jpg"
+# The sample photo ships with the project (data/face.jpg, NASA, public domain).
+DEFAULT_IMAGE = pathlib.Path(__file__).resolve().parents[2] / "data" / "face.jpg"
 
 
 def load_jpegs(path=DEFAULT_IMAGE):

@@ -10,11 +10,12 @@ from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Pin
                             Request, TextMessage)
 from wsproto.utilities import ProtocolError
 
+from protocol import MAX_FRAME_BYTES
+
 from ..jpeg import trim_jpeg
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 RECEIVE_SIZE = 64 * 1024
 
 
@@ -26,7 +27,7 @@ class _Server(socketserver.ThreadingTCPServer):
 class PushSource:
     """A small WebSocket server: text messages (the sketch's hello) are logged, binary ones are frames."""
 
-    def __init__(self, listen_url, idle_timeout_s=30.0, max_message_bytes=MAX_MESSAGE_BYTES):
+    def __init__(self, listen_url, idle_timeout_s=30.0, max_message_bytes=MAX_FRAME_BYTES):
         parts = urllib.parse.urlsplit(listen_url)
         if parts.scheme != "ws":
             raise ValueError(f"a push address looks like ws://0.0.0.0:3001/ws, not {listen_url!r}")

@@ -1,4 +1,4 @@
-"""Errors a client can cause, each with a stable code that goes back to it."""
+"""Errors a client can cause, each with a stable wire code that goes back to it."""
 
 
 class ClientError(Exception):

@@ -2,6 +2,11 @@
 
 import os
 
+from pipeline import PipelineConfig
+from pipeline.codec import MAX_PIXELS
+from protocol import MAX_FRAME_BYTES
+from streaming.client import ClientLimits
+
 DEFAULTS = {
     "host": "127.0.0.1",
     "port": 9990,
@@ -10,19 +15,18 @@ DEFAULTS = {
     "in_process": False,
     "landmark_model": None,
     "device": None,
-    "detect_width": 320,
-    "redetect_every": 10,
-    "max_frame_bytes": 4 * 1024 * 1024,
-    "max_pixels": 3840 * 2160,
+    "detect_width": PipelineConfig.detect_width,
+    "redetect_every": PipelineConfig.redetect_every,
+    "max_frame_bytes": MAX_FRAME_BYTES,
+    "max_pixels": MAX_PIXELS,
     "stats_interval": 1.0,
-    "seed_style": False,
     # Access and limits (README, Security).
     "public": False,
     "token": None,
     "allowed_origins": (),
-    "max_clients": 32,
-    "max_fps": 30,
-    "idle_timeout": 300.0,
+    "max_clients": ClientLimits.max_clients,
+    "max_fps": ClientLimits.max_fps,
+    "idle_timeout": ClientLimits.idle_timeout,
     "https": False,
     "cert": None,
     "key": None,
@@ -69,9 +73,6 @@ def load_config(overrides=None, environ=os.environ):
     config = dict(DEFAULTS)
     config.update(from_environment(environ))
     config.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    if config["seed_style"]:
-        # The benchmark's reference: full-resolution detection on every frame.
-        config.update(detect_width=0, redetect_every=1)
     unknown = set(config) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")

@@ -7,7 +7,7 @@ from pipeline.rate_meter import RateMeter
 TIMING_WINDOW = 30  # recent frames averaged for the per-stage milliseconds
 
 
-class StreamStats:
+class ClientStats:
     """Counters and meters for one client, written by its handler and by workers."""
 
     def __init__(self):

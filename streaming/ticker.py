@@ -1,0 +1,45 @@
+"""Once per interval: each client's `stats`, and a disconnect for a client idle too long."""
+
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+
+class StatsTicker:
+    """Sends every client its telemetry and drops idle clients; runs as one background task."""
+
+    def __init__(self, clients, runtime, emit, kick, idle_timeout, interval=1.0):
+        self.clients = clients  # sid -> Client, shared with the hub
+        self.runtime = runtime
+        self.emit = emit
+        self.kick = kick  # sid -> None: close that client's connection
+        self.idle_timeout = idle_timeout
+        self.interval = interval
+        self._running = False
+
+    def start(self):
+        """Start ticking in a background task."""
+        self._running = True
+        self.runtime.start_task(self._run)
+
+    def stop(self):
+        """Stop after the current tick."""
+        self._running = False
+
+    def _run(self):
+        while self._running:
+            self.runtime.sleep(self.interval)
+            now = time.monotonic()
+            for client in list(self.clients.values()):
+                if now - client.last_active > self.idle_timeout:
+                    self._drop_idle(client)
+                else:
+                    self.emit("stats", client.stats.snapshot(), to=client.sid)
+
+    def _drop_idle(self, client):
+        log.info("client %s: idle for %.0f s, disconnecting", client.sid, self.idle_timeout)
+        self.emit("error", {"code": "idle_timeout", "message":
+                            f"nothing sent or watched for {self.idle_timeout:g} s"},
+                  to=client.sid)
+        self.kick(client.sid)

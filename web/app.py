@@ -1,0 +1,94 @@
+"""The application factory: the pipeline, the Socket.IO server and the stream hub, built once."""
+
+import logging
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from pipeline import Pipeline, PipelineConfig, find_landmark_model, single_threaded_libraries
+from streaming.client import ClientLimits
+from streaming.hub import StreamHub
+from streaming.pipeline_processes import PipelineProcesses
+
+from . import events, routes
+from .access import access_token, origin_checker
+from .config import load_config
+from .serving import without_websocket_compression
+from .socketio_glue import runtime_for, serialize_packets, unsent_events
+
+log = logging.getLogger(__name__)
+
+
+def build_pipeline(config):
+    """Build the pipeline once: kernels and the landmark model are loaded here, not per frame.
+
+    In threading mode each worker gets a child process with its own pipeline (see
+    streaming/pipeline_processes.py); under eventlet, or with --in-process, the workers
+    share one pipeline in this process.
+    """
+    pipeline_config = PipelineConfig(
+        landmark_model=str(find_landmark_model(config["landmark_model"])),
+        device=config["device"],
+        detect_width=config["detect_width"],
+        redetect_every=config["redetect_every"],
+        workers=config["workers"],
+        max_pixels=config["max_pixels"],
+    )
+    if config["async_mode"] == "threading" and not config["in_process"]:
+        return PipelineProcesses(pipeline_config, config["workers"], config["log_level"].upper())
+    single_threaded_libraries()
+    return Pipeline(pipeline_config)
+
+
+def make_socketio(app, config):
+    """Return the Socket.IO server for `app`, with the origin allow-list and frame size room."""
+    socketio = SocketIO(
+        app,
+        async_mode=config["async_mode"],
+        # Room above our own frame limit, so an oversized frame gets a clear error
+        # instead of the transport silently dropping the connection.
+        max_http_buffer_size=2 * config["max_frame_bytes"],
+        cors_allowed_origins=origin_checker(config["allowed_origins"]),
+        # Handle each client's messages in arrival order, on its own connection's thread: the
+        # handlers only file frames away, and a binary event's parts must not be reordered.
+        async_handlers=False,
+    )
+    serialize_packets(socketio)
+    return socketio
+
+
+def make_hub(socketio, pipeline, config):
+    """Return the stream hub: clients, sources and workers, sending through `socketio`."""
+    runtime = runtime_for(socketio, config["async_mode"], config["workers"])
+    limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"],
+                          config["max_frame_bytes"])
+    return StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
+                     kick=socketio.server.disconnect, workers=config["workers"],
+                     stats_interval=config["stats_interval"], limits=limits)
+
+
+def build_app(config):
+    """Build the app from a loaded config (see config.load_config) and start its workers."""
+    pipeline = build_pipeline(config)
+    log.info("pipeline: %r", pipeline)
+    app = Flask(__name__.split(".")[0], root_path=str(routes.ROOT))
+    app.config["STREAM"] = config
+    app.config["ACCESS_TOKEN"] = access_token(config)
+    socketio = make_socketio(app, config)
+    app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
+    hub = make_hub(socketio, pipeline, config)
+    app.extensions["stream_hub"] = hub  # read by the health route and by shutdown()
+    routes.register(app)
+    events.register(socketio, hub, config, app.config["ACCESS_TOKEN"])
+    hub.start()
+    return app
+
+
+def create_app(config=None):
+    """Build the app from defaults, the environment, then `config`'s overrides."""
+    return build_app(load_config(config))
+
+
+def shutdown(app):
+    """Stop the app's workers and pipeline processes."""
+    app.extensions["stream_hub"].stop()

@@ -1,0 +1,88 @@
+"""The command line: `python process.py --host 0.0.0.0 ...`."""
+
+import argparse
+import logging
+import signal
+import sys
+
+from pipeline import ModelNotFound
+from streaming.pipeline_processes import ChildFailed
+
+from .access import share_urls, token_everywhere
+from .app import build_app, shutdown
+from .config import ASYNC_MODES, DEFAULTS, load_config
+from .serving import serve
+from .tls import certificate
+
+log = logging.getLogger("process")
+
+
+def parse_args(argv=None):
+    """Parse the command line; unset options fall back to the environment, then defaults."""
+    parser = argparse.ArgumentParser(description="Process camera frames over Socket.IO.")
+    parser.add_argument("--host", help=f"address to listen on (default {DEFAULTS['host']}, env HOST)")
+    parser.add_argument("--port", type=int,
+                        help=f"port to listen on (default {DEFAULTS['port']}, env PORT)")
+    parser.add_argument("--async-mode", choices=ASYNC_MODES, help="default threading, env ASYNC_MODE")
+    parser.add_argument("--workers", type=int, help="frames processed at once (default: CPU cores)")
+    parser.add_argument("--in-process", action="store_true", default=None,
+                        help="process frames in threads of the server process, not in child "
+                             "processes (always so under eventlet)")
+    parser.add_argument("--landmark-model", help="path to shape_predictor_68_face_landmarks.dat")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default INFO)")
+    parser.add_argument("--public", action="store_true", default=None,
+                        help="require the access token even on loopback (e.g. behind ngrok)")
+    parser.add_argument("--token", help="access token (better: env ACCESS_TOKEN, kept out of ps)")
+    parser.add_argument("--allow-origin", dest="allowed_origins", action="append",
+                        help="another origin allowed to connect, e.g. https://x.ngrok-free.app")
+    parser.add_argument("--max-clients", type=int,
+                        help=f"connections at once (default {DEFAULTS['max_clients']})")
+    parser.add_argument("--max-fps", type=float,
+                        help=f"frames a second per client (default {DEFAULTS['max_fps']:g})")
+    parser.add_argument("--idle-timeout", type=float, help="seconds before an idle client is "
+                        f"disconnected (default {DEFAULTS['idle_timeout']:g})")
+    parser.add_argument("--https", action="store_true", default=None,
+                        help="serve HTTPS with a self-signed certificate (phones on the LAN)")
+    parser.add_argument("--cert", help="your own certificate file for HTTPS")
+    parser.add_argument("--key", help="its private key file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None, config=None):
+    """Run the server from the command line; `config` holds overrides the flags cannot set."""
+    args = parse_args(argv)
+    overrides = {**(config or {}), **{k: v for k, v in vars(args).items() if v is not None}}
+    config = load_config(overrides)
+    logging.basicConfig(level=config["log_level"].upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        tls = certificate(config)
+        app = build_app(config)
+    except (ModelNotFound, ChildFailed, ValueError) as exc:
+        log.error("%s", exc)
+        return 2
+    announce(config, tls, app.config["ACCESS_TOKEN"])
+    # `kill` (as from a process manager) stops the server as cleanly as Ctrl+C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        serve(app, config["async_mode"], config["host"], config["port"], tls)
+    except KeyboardInterrupt:
+        pass
+    log.info("stopped")
+    shutdown(app)
+    return 0
+
+
+def announce(config, tls, token):
+    """Tell the person at the terminal which link to open, with the token where it is needed."""
+    everywhere = token_everywhere(config)
+    urls = share_urls(config["host"], config["port"], "https" if tls else "http",
+                      token if everywhere else None)
+    lines = ["Open: " + "\n      ".join(urls)]
+    if everywhere:
+        log.info("clients need the access token; open the link printed on stdout")
+    else:
+        lines.append(f"Through a tunnel (ngrok, cloudflared) add #token={token} to its link.")
+    # Written to stdout, not logged: the link carries the token, and logs get shipped and kept.
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
