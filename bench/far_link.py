@@ -11,7 +11,7 @@ import threading
 import time
 
 from bridge.app import Bridge
-from bridge.sources import JpegFilesSource
+from bridge.cameras import JpegFilesCamera
 
 from .delay_link import DelayLink
 from .frames import face_at, jpeg
@@ -37,7 +37,7 @@ def run_one(server, frame_path, rtt_s, fps, cap, seconds, settle_s=SETTLE_S):
     answers = []  # (time, latency s)
     lock = threading.Lock()
     with DelayLink(server.port, rtt_s / 2, cap) as link:
-        bridge = Bridge(JpegFilesSource(frame_path, fps=fps), link.url, f"far-{int(time.time() * 1000)}")
+        bridge = Bridge(JpegFilesCamera(frame_path, fps=fps), link.url, f"far-{int(time.time() * 1000)}")
 
         def on_processed(_payload, _meta):
             with lock:

@@ -7,7 +7,7 @@ import sys
 
 from .app import Bridge
 from .camera_control import control_url_for, frame_size_value
-from .sources import MjpegPullSource, make_source
+from .cameras import MjpegPullCamera, open_camera
 
 log = logging.getLogger("bridge")
 
@@ -68,13 +68,13 @@ def build_bridge(args):
         controls["framesize"] = args.framesize
     if args.quality is not None:
         controls["quality"] = args.quality
-    source = make_source(args.source, fps=args.fps, loop=not args.no_loop,
+    camera = open_camera(args.source, fps=args.fps, loop=not args.no_loop,
                          jpeg_quality=args.jpeg_quality, read_timeout_s=args.read_timeout,
                          controls=controls,
                          control_url=args.control_url or (controls and control_url_for(args.source)))
-    if controls and not isinstance(source, MjpegPullSource):
+    if controls and not isinstance(camera, MjpegPullCamera):
         log.warning("--framesize/--quality only apply to an http:// CameraWebServer stream")
-    return Bridge(source, args.server, args.name, token=args.token, stale_after_s=args.stale_after,
+    return Bridge(camera, args.server, args.name, token=args.token, stale_after_s=args.stale_after,
                   response_timeout_s=args.response_timeout, stats_every_s=args.stats_every)
 
 
@@ -88,7 +88,7 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         log.error("cannot start: %s", exc)
         return 2
-    log.info("relaying %r to %s as %r", bridge.source, args.server, args.name)
+    log.info("relaying %r to %s as %r", bridge.camera, args.server, args.name)
     try:
         bridge.wait()
     except KeyboardInterrupt:

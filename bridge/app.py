@@ -5,7 +5,7 @@ import threading
 
 from protocol import SOURCE_NAME_RULE, is_source_name
 
-from .latest import LatestFrame
+from .latest import LatestJpeg
 from .uplink import Uplink
 from .watchdog import StaleWatch
 
@@ -13,14 +13,14 @@ log = logging.getLogger(__name__)
 
 
 class Bridge:
-    """Relays frames from `source` to the server as source `name`; start() returns at once."""
+    """Relays frames from `camera` to the server as source `name`; start() returns at once."""
 
-    def __init__(self, source, server_url, name, token=None, stale_after_s=5.0,
+    def __init__(self, camera, server_url, name, token=None, stale_after_s=5.0,
                  response_timeout_s=5.0, stats_every_s=10.0, on_processed=None, on_status=None):
         if not is_source_name(name):
             raise ValueError(f"source name {name!r}: use {SOURCE_NAME_RULE}")
-        self.source = source
-        self.slot = LatestFrame()
+        self.camera = camera
+        self.slot = LatestJpeg()
         self.uplink = Uplink(server_url, name, token=token, response_timeout_s=response_timeout_s,
                              on_processed=on_processed)
         self.watch = StaleWatch(self.slot, stale_after_s, self._report_status)
@@ -30,11 +30,11 @@ class Bridge:
         self._threads = []
 
     def __repr__(self):
-        return f"Bridge({self.source!r} -> {self.uplink!r})"
+        return f"Bridge({self.camera!r} -> {self.uplink!r})"
 
     def start(self):
-        """Open the source (errors surface here) and start the reader, uplink and watchdog threads."""
-        self.source.open()
+        """Open the camera (errors surface here) and start the reader, uplink and watchdog threads."""
+        self.camera.open()
         for name, target in (("camera", self._read), ("uplink", self.uplink.run),
                              ("watchdog", self._watch)):
             thread = threading.Thread(target=target, args=(self.slot, self._stop),
@@ -46,7 +46,7 @@ class Bridge:
     def stop(self, timeout_s=5.0):
         """Stop every thread and disconnect; return True if they all ended in time."""
         self._stop.set()
-        self.source.close()
+        self.camera.close()
         self.uplink.close()
         for thread in self._threads:
             thread.join(timeout_s)
@@ -72,9 +72,9 @@ class Bridge:
 
     def _read(self, slot, stop):
         try:
-            self.source.run(slot, stop)
+            self.camera.run(slot, stop)
         except Exception:  # the reader must not die silently: say why, then the watchdog reports stale
-            log.exception("camera reader %r failed", self.source)
+            log.exception("camera reader %r failed", self.camera)
 
     def _watch(self, slot, stop):
         last_log = 0.0

@@ -6,7 +6,7 @@ import time
 from .flow import RateMeter
 
 
-class LatestFrame:
+class LatestJpeg:
     """Holds at most one unsent frame; a new one replaces it and the old one counts as dropped."""
 
     def __init__(self, clock=time.monotonic):

@@ -10,7 +10,7 @@ import uuid
 
 from bridge.app import Bridge
 from bridge.simulator import FaultPlan, MjpegCameraSimulator, PushCameraSimulator, load_jpegs
-from bridge.sources import MjpegPullSource, PushSource
+from bridge.cameras import MjpegPullCamera, PushCamera
 
 from .images import decode, face_frame, redness, reference_lip_masks
 
@@ -107,13 +107,13 @@ class Rig:
         """
         plan = plan or FaultPlan()
         if wire == "push":
-            source = PushSource("ws://127.0.0.1:0/ws")
+            source = PushCamera("ws://127.0.0.1:0/ws")
             bridge, received, statuses = self.bridge(source, **bridge_options)
             url = f"ws://127.0.0.1:{source.address[1]}/ws"
             camera = PushCameraSimulator(url, load_jpegs(), plan, fps, redial_s=0.5).start()
         else:
             camera = MjpegCameraSimulator(load_jpegs(), wire, plan, fps).start()
-            source = MjpegPullSource(camera.stream_url, read_timeout_s=read_timeout_s)
+            source = MjpegPullCamera(camera.stream_url, read_timeout_s=read_timeout_s)
             bridge, received, statuses = self.bridge(source, **bridge_options)
         self._stops.insert(0, camera.stop)
         return camera, bridge, received, statuses

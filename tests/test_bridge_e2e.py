@@ -12,7 +12,7 @@ import cv2
 import pytest
 
 from bridge.simulator import FaultPlan, MjpegCameraSimulator, load_jpegs
-from bridge.sources import CaptureSource, JpegFilesSource, MjpegPullSource
+from bridge.cameras import CaptureCamera, JpegFilesCamera, MjpegPullCamera
 
 from .bridge_harness import WAIT_S, Rig, assert_recoloured_face, unique_name, wait_until
 from .images import FACE_JPEG, face_frame
@@ -79,7 +79,7 @@ def test_a_camera_that_goes_away_is_reported_stale_then_live_when_it_returns(rig
 def test_the_bridge_reconnects_by_itself_when_the_server_restarts(rig, artifacts):
     first = ServerProcess(artifacts).wait_ready()
     rig.add_stop(first.stop)
-    bridge, received, _ = rig.bridge(JpegFilesSource(FACE_JPEG, fps=15), server_url=first.url)
+    bridge, received, _ = rig.bridge(JpegFilesCamera(FACE_JPEG, fps=15), server_url=first.url)
     received.wait_for(2)
     first.stop()
     restarted_at = time.monotonic()
@@ -92,7 +92,7 @@ def test_the_bridge_reconnects_by_itself_when_the_server_restarts(rig, artifacts
 def test_camera_controls_are_passed_to_camera_web_server(rig):
     camera = MjpegCameraSimulator(load_jpegs(), "arduino").start()
     rig.add_stop(camera.stop)
-    source = MjpegPullSource(camera.stream_url, controls={"framesize": 8, "quality": 12},
+    source = MjpegPullCamera(camera.stream_url, controls={"framesize": 8, "quality": 12},
                              control_url=camera.control_url)
     _, received, _ = rig.bridge(source)
     received.wait_for(1)
@@ -102,7 +102,7 @@ def test_camera_controls_are_passed_to_camera_web_server(rig):
 def test_a_folder_of_jpegs_is_relayed(rig, tmp_path):
     (tmp_path / "a.jpg").write_bytes(FACE_JPEG.read_bytes())
     (tmp_path / "notes.txt").write_text("not a frame")
-    _, received, _ = rig.bridge(JpegFilesSource(tmp_path, fps=15))
+    _, received, _ = rig.bridge(JpegFilesCamera(tmp_path, fps=15))
     assert_recoloured_face(received.wait_for(2)[-1])
 
 
@@ -112,7 +112,7 @@ def test_a_video_file_is_relayed(rig, tmp_path):
     for _ in range(10):
         writer.write(face_frame())
     writer.release()
-    _, received, _ = rig.bridge(CaptureSource(str(path), jpeg_quality=95))
+    _, received, _ = rig.bridge(CaptureCamera(str(path), jpeg_quality=95))
     assert_recoloured_face(received.wait_for(2)[-1])
 
 

@@ -9,8 +9,8 @@ from bridge.__main__ import build_bridge, parse_args
 from bridge.app import Bridge
 from bridge.backoff import Backoff
 from bridge.camera_control import control_url_for, frame_size_value
-from bridge.latest import LatestFrame
-from bridge.sources import CaptureSource, JpegFilesSource, MjpegPullSource, PushSource, make_source
+from bridge.latest import LatestJpeg
+from bridge.cameras import CaptureCamera, JpegFilesCamera, MjpegPullCamera, PushCamera, open_camera
 from bridge.watchdog import StaleWatch
 
 from .images import FACE_JPEG
@@ -26,7 +26,7 @@ class Clock:
 
 
 def test_the_newest_frame_wins_and_overwritten_ones_count_as_dropped():
-    slot = LatestFrame()
+    slot = LatestJpeg()
     for frame in (b"1", b"2", b"3"):
         slot.put(frame)
     assert slot.take(timeout=0) == b"3"
@@ -50,7 +50,7 @@ def test_backoff_jitter_stays_within_bounds():
 
 def test_stale_watch_reports_each_change_once():
     clock, reports = Clock(), []
-    slot = LatestFrame(clock=clock)
+    slot = LatestJpeg(clock=clock)
     watch = StaleWatch(slot, 5, lambda *report: reports.append(report), clock=clock)
     watch.check()
     clock.now += 5
@@ -65,35 +65,35 @@ def test_stale_watch_reports_each_change_once():
 
 
 @pytest.mark.parametrize("spec,kind", [
-    ("http://camera.local:81/stream", MjpegPullSource),
-    ("https://user:pw@camera.local/stream", MjpegPullSource),
-    ("ws://0.0.0.0:3001/ws", PushSource),
-    ("0", CaptureSource),
-    ("clip.mp4", CaptureSource),
-    (str(FACE_JPEG), JpegFilesSource),
-    (str(FACE_JPEG.parent), JpegFilesSource),
+    ("http://camera.local:81/stream", MjpegPullCamera),
+    ("https://user:pw@camera.local/stream", MjpegPullCamera),
+    ("ws://0.0.0.0:3001/ws", PushCamera),
+    ("0", CaptureCamera),
+    ("clip.mp4", CaptureCamera),
+    (str(FACE_JPEG), JpegFilesCamera),
+    (str(FACE_JPEG.parent), JpegFilesCamera),
 ])
 def test_the_source_is_chosen_by_the_form_of_its_spec(spec, kind):
-    assert isinstance(make_source(spec), kind)
+    assert isinstance(open_camera(spec), kind)
 
 
 def test_a_password_in_the_stream_url_is_never_shown():
-    assert "secret" not in repr(make_source("http://admin:secret@camera.local:81/stream"))
+    assert "secret" not in repr(open_camera("http://admin:secret@camera.local:81/stream"))
 
 
 def test_missing_files_fail_at_start():
     with pytest.raises(FileNotFoundError):
-        make_source("no-such-clip.mp4").open()
+        open_camera("no-such-clip.mp4").open()
     with pytest.raises(FileNotFoundError):
-        JpegFilesSource(ROOT / "bridge").open()
+        JpegFilesCamera(ROOT / "bridge").open()
 
 
 def test_a_push_port_in_use_fails_at_start():
-    first = PushSource("ws://127.0.0.1:0/ws")
+    first = PushCamera("ws://127.0.0.1:0/ws")
     first.open()
     try:
         with pytest.raises(OSError):
-            PushSource(f"ws://127.0.0.1:{first.address[1]}/ws").open()
+            PushCamera(f"ws://127.0.0.1:{first.address[1]}/ws").open()
     finally:
         first.close()
 
@@ -116,7 +116,7 @@ def test_frame_sizes_by_name_or_number():
 @pytest.mark.parametrize("name", ["", "has space", "x" * 33, "ünï"])
 def test_bad_source_names_are_refused(name):
     with pytest.raises(ValueError, match="source name"):
-        Bridge(JpegFilesSource(FACE_JPEG), "http://127.0.0.1:1", name)
+        Bridge(JpegFilesCamera(FACE_JPEG), "http://127.0.0.1:1", name)
 
 
 def test_the_command_line_builds_a_bridge_from_flags_and_environment(monkeypatch):
@@ -125,8 +125,8 @@ def test_the_command_line_builds_a_bridge_from_flags_and_environment(monkeypatch
                        "--quality", "12", "--server", "http://127.0.0.1:1"])
     bridge = build_bridge(args)
     assert bridge.uplink.auth == {"source": "kitchen", "token": "from-env"}
-    assert bridge.source.controls == {"framesize": 8, "quality": 12}
-    assert bridge.source.control_url == "http://cam.local/control"
+    assert bridge.camera.controls == {"framesize": 8, "quality": 12}
+    assert bridge.camera.control_url == "http://cam.local/control"
 
 
 @pytest.mark.parametrize("module", ["bridge", "bridge.simulator"])

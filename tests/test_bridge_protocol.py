@@ -6,7 +6,7 @@ import pytest
 
 from bridge.app import Bridge
 from bridge.simulator import PushCameraSimulator, load_jpegs
-from bridge.sources import JpegFilesSource, PushSource
+from bridge.cameras import JpegFilesCamera, PushCamera
 
 from .bridge_harness import Received, Statuses, wait_until
 from .fake_socketio_server import FakeServer
@@ -29,7 +29,7 @@ def started():
 
 
 def faces(fps=30):
-    return JpegFilesSource(FACE_JPEG, fps=fps)
+    return JpegFilesCamera(FACE_JPEG, fps=fps)
 
 
 def test_the_bridge_names_itself_in_the_socketio_auth(started):
@@ -79,7 +79,7 @@ def test_a_refused_frame_is_counted_and_the_next_one_sent(started):
 
 def test_camera_status_is_sent_as_source_status(started):
     fake = started(FakeServer())
-    source = PushSource("ws://127.0.0.1:0/ws")
+    source = PushCamera("ws://127.0.0.1:0/ws")
     statuses = Statuses()
     started(Bridge(source, fake.url, "door", stale_after_s=1.0, on_status=statuses))
     assert fake.statuses.get(timeout=20) == {

@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from bench.delay_link import DelayLink
-from bridge.sources import JpegFilesSource
+from bridge.cameras import JpegFilesCamera
 
 from .bridge_harness import Rig, unique_name, wait_until
 from .browser_page import start_camera
@@ -112,7 +112,7 @@ def rig(server):
 def bridge_through(rig, link, jpeg_path, fps):
     """A bridge replaying `jpeg_path` at `fps` through `link`; return (bridge, [(time, latency)])."""
     latencies = []
-    bridge, received, _ = rig.bridge(JpegFilesSource(jpeg_path, fps=fps), server_url=link.url,
+    bridge, received, _ = rig.bridge(JpegFilesCamera(jpeg_path, fps=fps), server_url=link.url,
                                      name=unique_name("far"))
     bridge.uplink.on_processed = lambda payload, meta: (
         received(payload, meta), latencies.append((time.monotonic(), bridge.uplink.flow.last_latency)))

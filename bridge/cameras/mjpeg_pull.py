@@ -19,7 +19,7 @@ class StreamError(Exception):
     """The camera answered, but not with a usable stream."""
 
 
-class MjpegPullSource:
+class MjpegPullCamera:
     """Reads `url` in a loop: reconnects with backoff after errors, stalls and closed streams."""
 
     def __init__(self, url, read_timeout_s=10.0, controls=None, control_url=None, backoff=None):
@@ -38,7 +38,7 @@ class MjpegPullSource:
         self._sock = None
 
     def __repr__(self):
-        return f"MjpegPullSource({self._safe_url()!r})"
+        return f"MjpegPullCamera({self._safe_url()!r})"
 
     def open(self):
         """Nothing to check before the first connection: a camera that is down is retried."""

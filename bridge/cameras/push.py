@@ -24,7 +24,7 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
-class PushSource:
+class PushCamera:
     """A small WebSocket server: text messages (the sketch's hello) are logged, binary ones are frames."""
 
     def __init__(self, listen_url, idle_timeout_s=30.0, max_message_bytes=MAX_FRAME_BYTES):
@@ -44,7 +44,7 @@ class PushSource:
         self._active = set()
 
     def __repr__(self):
-        return f"PushSource(ws://{self.host}:{self.port}{self.path})"
+        return f"PushCamera(ws://{self.host}:{self.port}{self.path})"
 
     def open(self):
         """Bind the listening socket now, so a port in use fails at start-up."""

@@ -22,7 +22,7 @@ def _pace(stop, next_at, period):
     return max(next_at, now - period) + period
 
 
-class JpegFilesSource:
+class JpegFilesCamera:
     """Replays a JPEG file, or every JPEG in a folder in name order, at `fps`, looping."""
 
     def __init__(self, path, fps=10.0, loop=True):
@@ -32,7 +32,7 @@ class JpegFilesSource:
         self.files = []
 
     def __repr__(self):
-        return f"JpegFilesSource({str(self.path)!r}, fps={self.fps:g})"
+        return f"JpegFilesCamera({str(self.path)!r}, fps={self.fps:g})"
 
     def open(self):
         """List the files now, so an empty or missing folder fails at start-up."""
@@ -60,7 +60,7 @@ class JpegFilesSource:
         """Nothing to unblock: `run` waits on the stop event."""
 
 
-class CaptureSource:
+class CaptureCamera:
     """An OpenCV capture: a webcam by device number, or a video file (looped, at its own rate)."""
 
     def __init__(self, target, fps=None, loop=True, jpeg_quality=85, backoff=None):
@@ -72,7 +72,7 @@ class CaptureSource:
         self.backoff = backoff or Backoff(first=0.5, limit=10.0)
 
     def __repr__(self):
-        return f"CaptureSource({self.target!r})"
+        return f"CaptureCamera({self.target!r})"
 
     def open(self):
         """Check that a video file exists; a webcam that is busy is retried instead."""
