@@ -38,7 +38,8 @@ def side_by_side(panels):
     for label, frame in panels:
         scale = min(1.0, PANEL_MAX_WIDTH / frame.shape[1])
         if scale < 1.0:
-            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            size = (PANEL_MAX_WIDTH, max(1, round(frame.shape[0] * scale)))  # never 0 rows
+            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
         scaled.append(draw_label(frame, label, origin=(4, frame.shape[0] - 24)))
     return cv2.hconcat(scaled)
 
