@@ -26,10 +26,11 @@ class PipelineConfig:
 
 @dataclasses.dataclass
 class Result:
-    """A JPEG-encoded frame plus how long each step took, in milliseconds."""
+    """A JPEG-encoded frame, how long each step took in milliseconds, and the input's size."""
 
     jpeg: bytes
     timings: dict
+    pixels: int = 0  # of the decoded input: what the frame cost the server, roughly
 
 
 def side_by_side(panels):
@@ -69,13 +70,14 @@ class Pipeline:
         """Decode JPEG or PNG bytes, run the stages and encode as JPEG."""
         started = time.perf_counter()
         frame = codec.decode(image, self.config.max_pixels)
+        pixels = frame.shape[0] * frame.shape[1]
         timings = {"decode": (time.perf_counter() - started) * 1000}
         frame = self.run(frame, settings, state, timings)
         encode_started = time.perf_counter()
         out = codec.encode(frame, settings.jpeg_quality)
         timings["encode"] = (time.perf_counter() - encode_started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        return Result(out, timings)
+        return Result(out, timings, pixels)
 
     def close(self):
         """Release nothing: in-process stages hold no processes or files (see PipelineProcesses)."""

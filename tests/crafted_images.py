@@ -88,6 +88,6 @@ def png_lying_ihdr(width=50000, height=50000):
     return png(width, height, zlib.compress(rows))
 
 
-def png_huge_idat(width=64, height=64, inflated=1 << 30):
-    """A small PNG whose IDAT inflates to `inflated` bytes (1 GiB from about 1 MB)."""
-    return png(width, height, zlib.compress(bytes(inflated), 9))
+def png_huge_idat(width=64, height=64, inflated=1 << 28):
+    """A small PNG whose IDAT inflates to `inflated` bytes (256 MiB from about 260 kB)."""
+    return png(width, height, zlib.compress(bytes(inflated), 1))
