@@ -13,7 +13,7 @@ import psutil
 
 from protocol import STAGES
 
-from . import pipeline_bench, report
+from . import fairness, pipeline_bench, report
 from .frames import SIZES, face_at, jpeg
 from .load import run_load
 from .server import SEED_STYLE, ServerProcess
@@ -39,7 +39,8 @@ def parse_args(argv=None):
     parser.add_argument("--frames", type=int, default=60, help="frames per size in the pipeline part")
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: pipeline,load,transport")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
+                        "pipeline,load,transport,fairness")
     return parser.parse_args(argv)
 
 
@@ -94,6 +95,12 @@ def run_transport(args, payload):
     return scenarios
 
 
+def run_fairness(args):
+    """One heavy client at the default frame cap beside four honest ones; the default limits hold."""
+    with ServerProcess("--log-level", "WARNING") as server:
+        return fairness.run(server, args.duration, max_fps=30)
+
+
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -110,6 +117,9 @@ def main(argv=None):
         results["load"].update(run_loads(args, payload))
     if "transport" not in skip:
         results["load"].update(run_transport(args, payload))
+    if "fairness" not in skip:
+        results["fairness"] = run_fairness(args)
+        log.info("fairness: %s\n", json.dumps(results["fairness"]))
     if results["load"]:
         log.info("%s\n", report.load_table(results["load"]))
     log.info("%s", report.headline(results))
