@@ -13,7 +13,7 @@ import psutil
 
 from protocol import STAGES
 
-from . import lip_accuracy, pipeline_bench, report
+from . import fairness, lip_accuracy, pipeline_bench, report
 from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
@@ -41,8 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--frames", type=int, default=60, help="frames per size in the pipeline part")
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
-    parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: pipeline,motion,load,transport,far")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
+                        "pipeline,motion,load,transport,far,fairness")
     return parser.parse_args(argv)
 
 
@@ -106,6 +106,12 @@ def run_transport(args, payload):
     return scenarios
 
 
+def run_fairness(args):
+    """One heavy client at the default frame cap beside four honest ones; the default limits hold."""
+    with ServerProcess("--log-level", "WARNING") as server:
+        return fairness.run(server, args.duration, max_fps=30)
+
+
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -125,6 +131,9 @@ def main(argv=None):
         results["load"].update(run_loads(args, payload))
     if "transport" not in skip:
         results["load"].update(run_transport(args, payload))
+    if "fairness" not in skip:
+        results["fairness"] = run_fairness(args)
+        log.info("fairness: %s\n", json.dumps(results["fairness"]))
     if results["load"]:
         log.info("%s\n", report.load_table(results["load"]))
     if "far" not in skip:

@@ -26,10 +26,11 @@ class PipelineConfig:
 
 @dataclasses.dataclass
 class Result:
-    """A JPEG-encoded frame plus how long each step took, in milliseconds."""
+    """A JPEG-encoded frame, how long each step took in milliseconds, and the input's size."""
 
     jpeg: bytes
     timings: dict
+    pixels: int = 0  # of the decoded input: what the frame cost the server, roughly
 
 
 def side_by_side(panels):
@@ -38,7 +39,8 @@ def side_by_side(panels):
     for label, frame in panels:
         scale = min(1.0, PANEL_MAX_WIDTH / frame.shape[1])
         if scale < 1.0:
-            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            size = (PANEL_MAX_WIDTH, max(1, round(frame.shape[0] * scale)))  # never 0 rows
+            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
         scaled.append(draw_label(frame, label, origin=(4, frame.shape[0] - 24)))
     return cv2.hconcat(scaled)
 
@@ -68,13 +70,14 @@ class Pipeline:
         """Decode JPEG or PNG bytes, run the stages and encode as JPEG."""
         started = time.perf_counter()
         frame = codec.decode(image, self.config.max_pixels)
+        pixels = frame.shape[0] * frame.shape[1]
         timings = {"decode": (time.perf_counter() - started) * 1000}
         frame = self.run(frame, settings, state, timings)
         encode_started = time.perf_counter()
         out = codec.encode(frame, settings.jpeg_quality)
         timings["encode"] = (time.perf_counter() - encode_started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        return Result(out, timings)
+        return Result(out, timings, pixels)
 
     def close(self):
         """Release nothing: in-process stages hold no processes or files (see PipelineProcesses)."""

@@ -78,7 +78,9 @@ class FaceFinder:
         """Return face boxes (left, top, right, bottom) found in `gray` resized by `scale`."""
         if scale != 1.0:
             interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation)
+            # At least one pixel each way: a 10000x2 frame scaled to 320 wide would be 0 rows.
+            size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+            gray = cv2.resize(gray, size, interpolation=interpolation)
         return [_box(r) / scale for r in self._run_detector(gray)]
 
     def landmarks(self, gray, box):

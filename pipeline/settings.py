@@ -1,12 +1,13 @@
 """Per-client processing settings: defaults, validation and partial updates."""
 
 import dataclasses
+import math
 import re
 
-from protocol import SettingsError
+from protocol import SettingsError, shown
 
 VIEWS = ("processed", "stages")
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")  # used with fullmatch: "$" allows a newline
 
 
 def _flag(value):
@@ -20,6 +21,8 @@ def _number(low, high, integer=False):
         # bool is an int in Python; a checkbox state is never a valid number here.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("must be a number")
+        if not math.isfinite(value):  # int(inf) would raise OverflowError, and NaN compares false
+            raise ValueError("must be a finite number")
         if integer and int(value) != value:
             raise ValueError("must be a whole number")
         if not low <= value <= high:
@@ -37,7 +40,7 @@ def _kernel_size(value):
 
 
 def _colour(value):
-    if not isinstance(value, str) or not _HEX_COLOUR.match(value):
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
         raise ValueError("must be a colour like '#c8102e'")
     return value.lower()
 
@@ -88,13 +91,13 @@ class Settings:
             validate = _VALIDATORS.get(key)
             if validate is None:
                 raise SettingsError(
-                    f"unknown setting '{key}'; known: {', '.join(_VALIDATORS)}",
+                    f"unknown setting {shown(key)}; known: {', '.join(_VALIDATORS)}",
                     code="unknown_setting",
                 )
             try:
                 clean[key] = validate(value)
             except ValueError as exc:
-                raise SettingsError(f"setting '{key}' {exc} (got {value!r})") from None
+                raise SettingsError(f"setting '{key}' {exc} (got {shown(value)})") from None
         return dataclasses.replace(self, **clean)
 
     def as_dict(self):

@@ -1,5 +1,13 @@
 """Errors a client can cause, each with a stable wire code that goes back to it."""
 
+SHOWN_CHARS = 40  # how much of a client's value an error message (and so the log) repeats
+
+
+def shown(value, chars=SHOWN_CHARS):
+    """Return `value`'s repr cut to `chars` characters, for messages and log lines."""
+    text = repr(value)
+    return text if len(text) <= chars else f"{text[:chars]}...({len(text)} chars)"
+
 
 class ClientError(Exception):
     """A problem with what one client sent; the server answers it and carries on."""

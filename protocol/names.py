@@ -3,7 +3,7 @@
 import re
 
 # One rule for the server and the bridge: a bridge must never accept a name the server refuses.
-SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")  # fullmatch: "$" allows a newline
 SOURCE_NAME_RULE = "1-32 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 LIVE, STALE = "live", "stale"
@@ -16,4 +16,4 @@ STAGES = ("noise", "filter", "lips", "stamp")
 
 def is_source_name(name):
     """Tell whether `name` is a valid source name."""
-    return isinstance(name, str) and SOURCE_NAME.match(name) is not None
+    return isinstance(name, str) and SOURCE_NAME.fullmatch(name) is not None

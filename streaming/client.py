@@ -7,6 +7,8 @@ from pipeline import Settings
 from protocol import BYTES, MAX_FRAME_BYTES
 
 from .client_stats import ClientStats
+from .log_gate import LogGate
+from .rate_limit import frame_cost
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +29,14 @@ class Upload:
     seq: int
     received_at: float = dataclasses.field(default_factory=time.monotonic)
     error_reported: bool = False  # a bad frame is reported to its sender once, not per rendition
+    bucket: object = None  # the sender's TokenBucket, charged once for what the frame cost
+    charged: bool = False
+
+    def charge(self, pixels):
+        """Charge the sender for a frame of `pixels` pixels, once however many renditions ran it."""
+        if self.bucket is not None and not self.charged:
+            self.charged = True
+            self.bucket.charge(frame_cost(pixels) - 1)  # one token was taken when it came in
 
 
 @dataclasses.dataclass
@@ -41,6 +51,7 @@ class Client:
     rendition: object = None  # the Rendition it currently watches
     bucket: object = None  # TokenBucket capping its frame rate
     last_active: float = dataclasses.field(default_factory=time.monotonic)
+    log_gate: LogGate = dataclasses.field(default_factory=LogGate)
 
     def touch(self):
         """Note that the client did something, for the idle timeout."""

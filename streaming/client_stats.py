@@ -20,7 +20,7 @@ class ClientStats:
         self._timings = collections.deque(maxlen=TIMING_WINDOW)
 
     def frame_received(self):
-        """Count a frame accepted from the network; return its sequence number."""
+        """Count a frame that came in from the network, refused or not; return its sequence number."""
         self.received += 1
         self.fps_in.tick()
         return self.received

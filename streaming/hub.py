@@ -12,7 +12,7 @@ import threading
 import time
 
 from protocol import (FORMS, GONE, SOURCE_NAME_RULE, SOURCE_STATES, ClientError, FrameError,
-                      SettingsError, check_payload, is_source_name)
+                      SettingsError, check_payload, is_source_name, shown)
 
 from .client import Client, ClientLimits, Upload
 from .rate_limit import TokenBucket
@@ -97,22 +97,23 @@ class StreamHub:
         if client is None:
             return {"error": {"code": "not_connected", "message": "connect before sending frames"}}
         client.touch()
+        # Every frame is numbered, so an error about it can say which one it was.
+        seq = client.stats.frame_received()
         if not client.bucket.take():
             return self.reject(client, ClientError(
-                f"more than {self.limits.max_fps:g} frames a second; this frame was dropped",
-                code="rate_limited"))
+                f"more than {self.limits.max_fps:g} frames a second (big frames count as several); "
+                f"this frame was dropped", code="rate_limited"), seq)
         try:
             client.form = check_payload(payload, self.limits.max_frame_bytes)
         except FrameError as exc:
-            return self.reject(client, exc)
+            return self.reject(client, exc, seq)
         source = self.sources.get(client.source_name)
         if source is None or source.owner_sid != sid:
             return self.reject(client, ClientError(
                 f"source '{client.source_name}' was taken over by a newer connection",
-                code="source_taken"))
-        seq = client.stats.frame_received()
+                code="source_taken"), seq)
         first = source.frames == 0
-        for rendition in source.publish(Upload(payload, seq)):
+        for rendition in source.publish(Upload(payload, seq, bucket=client.bucket)):
             self.pool.submit(rendition)
         if first:
             self._announce_sources()
@@ -144,7 +145,7 @@ class StreamHub:
         with self._lock:
             source = self.sources.get(name) if isinstance(name, str) else None
             if source is None or form not in FORMS:
-                problem = (f"no live source named {name!r}" if source is None
+                problem = (f"no live source named {shown(name)}" if source is None
                            else "form must be 'bytes' or 'data_url'")
                 exc = ClientError(problem, code="bad_watch")
             else:
@@ -176,12 +177,22 @@ class StreamHub:
         now = time.monotonic()
         return [s.describe(now) for s in list(self.sources.values()) if s.frames > 0]
 
-    def reject(self, client, exc):
-        """Tell a client what was wrong with its input, log it once, and return the ack."""
+    def reject(self, client, exc, seq=None):
+        """Tell a client what was wrong with its input (naming the frame), log it, return the ack.
+
+        The log gets one line per client and error code a minute, so a client repeating
+        a bad input cannot fill the disk.
+        """
         client.stats.errors += 1
-        log.warning("client %s: %s: %s", client.sid, exc.code, exc.message)
-        self.emit("error", exc.as_event(), to=client.sid)
-        return {"error": exc.as_event()}
+        held = client.log_gate.allow(exc.code)
+        if held is not None:
+            log.warning("client %s: %s: %.200s%s", client.sid, exc.code, exc.message,
+                        f" ({held} more since the last line)" if held else "")
+        event = exc.as_event()
+        if seq is not None:
+            event["seq"] = seq
+        self.emit("error", event, to=client.sid)
+        return {"error": event}
 
     # Graph changes (caller holds the lock) ---------------------------------------------
 
@@ -226,4 +237,4 @@ class StreamHub:
         owner = self.clients.get(rendition.source.owner_sid)
         if owner is not None and not upload.error_reported:
             upload.error_reported = True
-            self.reject(owner, exc)
+            self.reject(owner, exc, upload.seq)

@@ -49,8 +49,9 @@ def _child_main(config, connection, log_level):
             connection.send(("ok", pipeline.process(payload, settings, state), state))
         except ClientError as exc:
             connection.send(("client_error", exc, state))
-        except Exception:  # a bug must not end a child that serves everyone
-            log.exception("pipeline failed on a frame")
+        except Exception as exc:  # a bug must not end a child that serves everyone
+            log.error("pipeline failed on a frame: %s: %.200s", type(exc).__name__, exc)
+            log.debug("the failure in full", exc_info=True)
             connection.send(("failed", "the pipeline failed on this frame"))
 
 

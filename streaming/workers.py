@@ -14,6 +14,8 @@ from .pipeline_processes import ChildFailed
 log = logging.getLogger(__name__)
 
 _STOP = object()
+INTERNAL_ERROR = ClientError("the server failed on this frame; the next one may do better",
+                             code="internal_error")
 # More than one frame still unsent to a viewer means it is slow.
 MAX_UNSENT_FRAMES = 1
 
@@ -53,8 +55,10 @@ class WorkerPool:
             if upload is not None and not rendition.closed:
                 try:
                     self._process(rendition, upload)
-                except Exception:  # a bug must not kill a worker that serves everyone
-                    log.exception("source %s: frame %d failed", rendition.source.name, upload.seq)
+                except Exception as exc:  # a bug must not kill a worker that serves everyone
+                    log.error("source %s: frame %d failed: %s: %.200s", rendition.source.name,
+                              upload.seq, type(exc).__name__, exc)
+                    log.debug("the failure in full", exc_info=True)
             if rendition.mailbox.finish() and not rendition.closed:
                 self._ready.put(rendition)
 
@@ -67,7 +71,15 @@ class WorkerPool:
             self.on_bad_frame(rendition, upload, exc)
             return
         except ChildFailed:  # logged where it happened; only this frame is lost
+            self.on_bad_frame(rendition, upload, INTERNAL_ERROR)
             return
+        except Exception as exc:  # a stage's bug: one line here, the sender still gets an answer
+            log.error("source %s: frame %d failed in the pipeline: %s: %.200s",
+                      rendition.source.name, upload.seq, type(exc).__name__, exc)
+            log.debug("the failure in full", exc_info=True)
+            self.on_bad_frame(rendition, upload, INTERNAL_ERROR)
+            return
+        upload.charge(result.pixels)
         self._deliver(rendition, upload, result)
 
     def _run_pipeline(self, payload, settings, state):

@@ -13,6 +13,7 @@ from streaming.pipeline_processes import PipelineProcesses
 from . import events, routes
 from .access import access_token, origin_checker
 from .config import load_config
+from .packet_guard import guard_packets
 from .serving import without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
 
@@ -54,6 +55,7 @@ def make_socketio(app, config):
         async_handlers=False,
     )
     serialize_packets(socketio)
+    guard_packets(socketio, max_event_bytes=2 * config["max_frame_bytes"])
     return socketio
 
 
