@@ -64,7 +64,8 @@ def make_hub(socketio, pipeline, config):
                           config["max_frame_bytes"])
     return StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
                      kick=socketio.server.disconnect, workers=config["workers"],
-                     stats_interval=config["stats_interval"], limits=limits)
+                     stats_interval=config["stats_interval"], limits=limits,
+                     name_grace_s=config["name_grace"])
 
 
 def build_app(config):
