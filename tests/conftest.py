@@ -4,6 +4,7 @@ import pathlib
 
 import pytest
 
+from .browser import INSECURE_HOST
 from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
@@ -24,8 +25,8 @@ def _running_server(artifacts, *args):
 
 @pytest.fixture(scope="session")
 def server(artifacts):
-    """The server in its default (threading) mode."""
-    server = _running_server(artifacts)
+    """The server in its default (threading) mode; it also answers to the browser tests' host name."""
+    server = _running_server(artifacts, "--allow-host", INSECURE_HOST)
     yield server
     server.stop()
 

@@ -13,6 +13,7 @@ from streaming.pipeline_processes import PipelineProcesses
 from . import events, routes
 from .access import access_token, origin_checker
 from .config import load_config
+from .hosts import host_check
 from .serving import without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
 
@@ -77,6 +78,7 @@ def build_app(config):
     app.config["ACCESS_TOKEN"] = access_token(config)
     socketio = make_socketio(app, config)
     app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
+    app.wsgi_app = host_check(app.wsgi_app, config)  # before any route or Socket.IO handshake
     hub = make_hub(socketio, pipeline, config)
     app.extensions["stream_hub"] = hub  # read by the health route and by shutdown()
     routes.register(app)
