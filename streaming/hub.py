@@ -1,8 +1,9 @@
 """Clients, their sources and renditions, and the events that change them.
 
 Every client publishes its frames as a source and watches one source (its own by
-default). A source is private to its owner until shared; a name belongs to one publisher. Viewers of a source are grouped by settings into renditions; each
-rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
+default). A source is private to its owner until shared; a name belongs to one
+publisher (names.py). Viewers of a source are grouped by settings into renditions;
+each rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
 do the processing; nothing here does CPU work.
 """
 

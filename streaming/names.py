@@ -46,7 +46,8 @@ class NameRegistry:
         self._sweep()
         digest = claim_digest(claim)
         held = self._holding(name)
-        if held is not None and not (digest and held.digest and hmac.compare_digest(digest, held.digest)):
+        same = digest and held and held.digest and hmac.compare_digest(digest, held.digest)
+        if held is not None and not same:
             why = ("is in use" if held.sid is not None else
                    f"is kept for its publisher for {held.free_at - self.clock():.0f} s more")
             raise ClientError(f"the source name '{name}' {why}; pick another name",

@@ -6,6 +6,9 @@ import time
 import pytest
 import socketio
 
+from protocol import ClientError
+from streaming.names import NameRegistry
+
 from .images import face_jpeg
 from .server_process import ServerProcess
 from .socket_client import RecordingClient
@@ -144,3 +147,21 @@ def test_a_claim_is_never_logged(brief_grace):
     log = brief_grace.log()
     assert "source loft moves" in log  # the takeover was logged, its claim was not
     assert claim not in log and claim[:12] not in log
+
+
+def test_the_name_registry_keeps_a_claimed_name_for_its_grace_only():
+    now = [0.0]
+    names = NameRegistry(grace_s=10, clock=lambda: now[0])
+    assert names.take("gate", "sid-1", "a-claim-of-16-chars") is None
+    assert names.take("gate", "sid-2", "a-claim-of-16-chars") == "sid-1"  # same publisher
+    names.release("gate", "sid-1")  # the old connection's late goodbye changes nothing
+    with pytest.raises(ClientError, match="in use"):
+        names.take("gate", "sid-3", "another-claim-of-16")
+    names.release("gate", "sid-2")
+    now[0] = 9.0
+    with pytest.raises(ClientError, match="kept"):
+        names.take("gate", "sid-3")
+    now[0] = 10.0
+    assert names.take("gate", "sid-3") is None and "gate" in names
+    names.release("gate", "sid-3")  # no claim: free at once
+    assert "gate" not in names
