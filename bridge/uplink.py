@@ -1,6 +1,7 @@
 """The bridge's Socket.IO side: a named source that keeps a few frames in flight, as many as the link needs."""
 
 import logging
+import secrets
 import threading
 import time
 
@@ -25,7 +26,10 @@ class Uplink:
         self.url = url
         self.name = name
         # The server reads the source name (and an optional shared token) from the Socket.IO auth.
-        self.auth = {"source": name, **({"token": token} if token else {})}
+        # The claim, made once here and kept across reconnects, proves to the server that a
+        # reconnect is this bridge, so it gets its name back and nobody else can take it.
+        self.auth = {"source": name, "claim": secrets.token_urlsafe(24),
+                     **({"token": token} if token else {})}
         self.response_timeout_s = response_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.on_processed = on_processed

@@ -9,9 +9,20 @@ SOURCE_NAME_RULE = "1-32 letters, digits, '.', '_' or '-', starting with a lette
 LIVE, STALE = "live", "stale"
 SOURCE_STATES = (LIVE, STALE)  # what a source may report about itself in `source_status`
 GONE = "gone"  # what the server reports to viewers when a source disconnects
+UNSHARED = "unshared"  # ... and when its owner stops sharing it
+
+# A publisher's secret claim on its name (auth {"source": NAME, "claim": SECRET}), kept across
+# reconnects so that the same publisher gets its name back and nobody else can take it.
+CLAIM_LENGTHS = range(16, 257)
+CLAIM_RULE = "a string of 16-256 characters, made at random once and kept"
 
 # The processing stages in order; each name is also the setting that switches it on and off.
 STAGES = ("noise", "filter", "lips", "stamp")
+
+
+def is_claim(claim):
+    """Tell whether `claim` has the form of a name claim (its secret is not checked here)."""
+    return isinstance(claim, str) and len(claim) in CLAIM_LENGTHS
 
 
 def is_source_name(name):

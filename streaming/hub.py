@@ -1,8 +1,9 @@
 """Clients, their sources and renditions, and the events that change them.
 
 Every client publishes its frames as a source and watches one source (its own by
-default). Viewers of a source are grouped by settings into renditions; each
-rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
+default). A source is private to its owner until shared; a name belongs to one
+publisher (names.py). Viewers of a source are grouped by settings into renditions;
+each rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
 do the processing; nothing here does CPU work.
 """
 
@@ -11,10 +12,12 @@ import logging
 import threading
 import time
 
-from protocol import (FORMS, GONE, SOURCE_NAME_RULE, SOURCE_STATES, ClientError, FrameError,
-                      SettingsError, check_payload, is_source_name, shown)
+from protocol import (CLAIM_RULE, FORMS, GONE, SOURCE_NAME_RULE, SOURCE_STATES, UNSHARED,
+                      ClientError, FrameError, SettingsError, check_payload, is_claim,
+                      is_source_name, shown)
 
 from .client import Client, ClientLimits, Upload
+from .names import NAME_GRACE_S, NameRegistry
 from .rate_limit import TokenBucket
 from .source import Source
 from .ticker import StatsTicker
@@ -27,12 +30,13 @@ class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
     def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
-                 limits=ClientLimits()):
+                 limits=ClientLimits(), name_grace_s=NAME_GRACE_S):
         self.pipeline = pipeline
         self.emit = emit
         self.limits = limits
         self.clients = {}
         self.sources = {}
+        self.names = NameRegistry(name_grace_s)
         self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
         # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
         self._lock = threading.Lock()
@@ -53,22 +57,29 @@ class StreamHub:
 
     # Connections ---------------------------------------------------------------------
 
-    def connect(self, sid, requested_name=None):
-        """Register a client publishing as `requested_name` (or a generated name)."""
+    def connect(self, sid, requested_name=None, claim=None):
+        """Register a client publishing as `requested_name` (or a generated name).
+
+        A client that names itself publishes on purpose, so its source is shared; its `claim`
+        (a secret it keeps across reconnects) wins the name back while it is still held.
+        """
         if requested_name is not None and not is_source_name(requested_name):
             raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
+        if claim is not None and not is_claim(claim):
+            raise ClientError(f"a name claim is {CLAIM_RULE}", code="bad_claim")
         with self._lock:
             if len(self.clients) >= self.limits.max_clients:
                 raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
                                   f"most it takes; try again later", code="server_busy")
             name = requested_name or self._free_name()
+            moved_from = self.names.take(name, sid, claim if requested_name else None)
             previous = self.sources.get(name)
             if previous is not None:
-                # A bridge that reconnects before its old connection timed out takes its name back.
-                log.info("source %s moves from %s to %s", name, previous.owner_sid, sid)
+                # The same publisher reconnected before its old connection was seen to drop.
+                log.info("source %s moves from %s to %s", name, moved_from, sid)
                 self._close_source(previous)
             client = self.clients[sid] = Client(sid, name, bucket=TokenBucket(self.limits.max_fps))
-            self.sources[name] = Source(name, sid)
+            self.sources[name] = Source(name, sid, shared=requested_name is not None)
             self._watch(client, self.sources[name])
         return client
 
@@ -84,6 +95,7 @@ class StreamHub:
             owned = source is not None and source.owner_sid == sid
             if owned:
                 self._close_source(source)
+            self.names.release(client.source_name, sid)
         # The list changes if a listed source left, or a listed source lost a viewer.
         if (owned and source.frames > 0) or (watched is not None and watched is not source
                                              and watched.frames > 0):
@@ -110,7 +122,7 @@ class StreamHub:
         source = self.sources.get(client.source_name)
         if source is None or source.owner_sid != sid:
             return self.reject(client, ClientError(
-                f"source '{client.source_name}' was taken over by a newer connection",
+                f"source '{client.source_name}' moved to a newer connection of its publisher",
                 code="source_taken"), seq)
         first = source.frames == 0
         for rendition in source.publish(Upload(payload, seq, bucket=client.bucket)):
@@ -144,8 +156,11 @@ class StreamHub:
         form = request.get("form", client.form)
         with self._lock:
             source = self.sources.get(name) if isinstance(name, str) else None
+            if source is not None and not source.shared and source.owner_sid != sid:
+                source = None  # a private camera is answered as if it did not exist
             if source is None or form not in FORMS:
-                problem = (f"no live source named {shown(name)}" if source is None
+                problem = (f"no shared source named {shown(name)} (a camera is private until its "
+                           f"owner shares it)" if source is None
                            else "form must be 'bytes' or 'data_url'")
                 exc = ClientError(problem, code="bad_watch")
             else:
@@ -156,6 +171,28 @@ class StreamHub:
             return self.reject(client, exc)
         self._announce_sources()  # viewer counts changed for everyone's list
         return {"watching": name}
+
+    def share(self, sid, request):
+        """Share the client's own source with everyone, or stop (its viewers fall back); ack."""
+        client = self.clients[sid]
+        client.touch()
+        shared = request.get("shared") if isinstance(request, dict) else None
+        if not isinstance(shared, bool):
+            return self.reject(client, ClientError("share takes {'shared': true|false}",
+                                                   code="bad_share"))
+        with self._lock:
+            source = self.sources.get(client.source_name)
+            if source is None or source.owner_sid != sid:
+                exc = ClientError("this connection publishes no source", code="bad_share")
+            else:
+                exc, source.shared = None, shared
+                if not shared:
+                    self._drop_viewers(source, UNSHARED, "its owner stopped sharing it")
+        if exc is not None:
+            return self.reject(client, exc)
+        log.info("source %s %s", source.name, "shared" if shared else "private")
+        self._announce_sources()
+        return {"shared": shared, "viewers": len(source.others())}
 
     def set_status(self, sid, status):
         """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""
@@ -173,9 +210,9 @@ class StreamHub:
         return {"ok": True}
 
     def list_sources(self):
-        """Return the live sources: those that have sent at least one frame."""
+        """Return the live shared sources: those shared that have sent at least one frame."""
         now = time.monotonic()
-        return [s.describe(now) for s in list(self.sources.values()) if s.frames > 0]
+        return [s.describe(now) for s in list(self.sources.values()) if s.shared and s.frames > 0]
 
     def reject(self, client, exc, seq=None):
         """Tell a client what was wrong with its input (naming the frame), log it, return the ack.
@@ -199,7 +236,7 @@ class StreamHub:
     def _free_name(self):
         while True:
             name = f"camera-{next(self._names)}"
-            if name not in self.sources:
+            if name not in self.sources and name not in self.names:
                 return name
 
     def _watch(self, client, source):
@@ -216,18 +253,23 @@ class StreamHub:
 
     def _close_source(self, source):
         self.sources.pop(source.name, None)
-        for viewer in source.viewers():
-            if viewer.sid != source.owner_sid:
-                self.emit("source_status", {"source": source.name, "state": GONE,
-                                            "message": "the source disconnected"}, to=viewer.sid)
+        self._drop_viewers(source, GONE, "the source disconnected")
+        for owner in source.viewers():  # only its owner is left
+            self._unwatch(owner)
+        for rendition in list(source.renditions.values()):
+            rendition.close()
+        source.renditions.clear()
+
+    def _drop_viewers(self, source, state, message):
+        """Tell every viewer but the owner that `source` is out of reach; each goes back to its own."""
+        for viewer in source.others():
+            self.emit("source_status", {"source": source.name, "state": state,
+                                        "message": message}, to=viewer.sid)
             own = self.sources.get(viewer.source_name)
             if own is not None and own is not source:
                 self._watch(viewer, own)
             else:
                 self._unwatch(viewer)
-        for rendition in list(source.renditions.values()):
-            rendition.close()
-        source.renditions.clear()
 
     def _announce_sources(self):
         self.emit("sources", self.list_sources())

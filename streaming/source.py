@@ -32,11 +32,15 @@ class Rendition:
 
 
 class Source:
-    """Frames published under one name by one sender (a browser or a bridge)."""
+    """Frames published under one name by one sender (a browser or a bridge).
 
-    def __init__(self, name, owner_sid):
+    A shared source is listed and anyone may watch it; a private one only its owner sees.
+    """
+
+    def __init__(self, name, owner_sid, shared=False):
         self.name = name
         self.owner_sid = owner_sid
+        self.shared = shared
         self.renditions = {}  # Settings -> Rendition
         self.frames = 0
         self.last_frame_at = None
@@ -73,13 +77,17 @@ class Source:
         """Return every client watching this source, over all renditions."""
         return [c for r in list(self.renditions.values()) for c in list(r.viewers.values())]
 
+    def others(self):
+        """Return the clients watching this source other than its owner."""
+        return [c for c in self.viewers() if c.sid != self.owner_sid]
+
     def describe(self, now=None):
         """Return the entry for this source in the `sources` list."""
         now = time.monotonic() if now is None else now
         idle = None if self.last_frame_at is None else round(now - self.last_frame_at, 1)
         return {
             "name": self.name,
-            "viewers": sum(1 for c in self.viewers() if c.sid != self.owner_sid),
+            "viewers": len(self.others()),  # its owner watching itself is not counted
             "frames": self.frames,
             "idle_s": idle,
             **self.status,

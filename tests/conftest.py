@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-from .browser import PHONE, launch_chromium, write_y4m
+from .browser import INSECURE_HOST, PHONE, launch_chromium, write_y4m
 from .browser_page import COUNT_SENT_FRAMES
 from .images import face_frame
 from .server_process import ServerProcess
@@ -27,8 +27,8 @@ def _running_server(artifacts, *args):
 
 @pytest.fixture(scope="session")
 def server(artifacts):
-    """The server in its default (threading) mode."""
-    server = _running_server(artifacts)
+    """The server in its default (threading) mode; it also answers to the browser tests' host name."""
+    server = _running_server(artifacts, "--allow-host", INSECURE_HOST)
     yield server
     server.stop()
 

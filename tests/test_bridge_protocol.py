@@ -32,18 +32,38 @@ def faces(fps=30):
     return JpegFilesCamera(FACE_JPEG, fps=fps)
 
 
+def without_claims(auths):
+    """The auth payloads with their claims left out; each claim must be a long random secret."""
+    for auth in auths:
+        assert len(auth.pop("claim")) >= 32
+    return auths
+
+
 def test_the_bridge_names_itself_in_the_socketio_auth(started):
     fake = started(FakeServer())
     started(Bridge(faces(), fake.url, "kitchen"))
     fake.images.get(timeout=20)
-    assert fake.auths == [{"source": "kitchen"}]
+    assert without_claims(fake.auths) == [{"source": "kitchen"}]
 
 
 def test_a_token_goes_along_with_the_name(started):
     fake = started(FakeServer())
     started(Bridge(faces(), fake.url, "porch", token="s3cret"))
     fake.images.get(timeout=20)
-    assert fake.auths == [{"source": "porch", "token": "s3cret"}]
+    assert without_claims(fake.auths) == [{"source": "porch", "token": "s3cret"}]
+
+
+def test_the_bridge_keeps_its_claim_across_reconnects_and_makes_a_new_one_each_start(started):
+    fake = started(FakeServer())
+    first = started(Bridge(faces(), fake.url, "hall"))
+    fake.images.get(timeout=20)
+    for sid in list(fake._sids):
+        fake.sio.disconnect(sid)
+    wait_until(lambda: first.uplink.connects >= 2, what="a reconnect")
+    other = started(Bridge(faces(), fake.url, "hall2"))
+    wait_until(lambda: other.uplink.connects >= 1, what="the second bridge")
+    claims = [auth["claim"] for auth in fake.auths]
+    assert claims[0] == claims[1] != claims[2]
 
 
 def test_frames_are_sent_as_the_camera_jpeg_bytes(started):
@@ -101,4 +121,4 @@ def test_a_bridge_started_before_its_server_connects_when_the_server_comes(start
     wait_until(lambda: bridge.uplink.backoff._next > bridge.uplink.backoff.first, what="a failed attempt")
     fake = started(FakeServer(port=port))
     received.wait_for(1, timeout=30)
-    assert fake.auths == [{"source": "early"}] and bridge.uplink.connects == 1
+    assert without_claims(fake.auths) == [{"source": "early"}] and bridge.uplink.connects == 1

@@ -351,3 +351,35 @@ def test_a_source_that_goes_quiet_is_shown_stale(open_page, server, publish):
     page.wait_for_selector('#source-status[data-state="stale"]', timeout=FRAME_TIMEOUT_MS)
     assert re.fullmatch(r"porch: no frame for \d+ s", page.inner_text("#source-status"))
     assert page.input_value("#source") == "porch"
+
+
+def test_a_camera_is_private_until_its_page_shares_it(open_page, server, artifacts):
+    owner = open_page(server.url)
+    start_camera(owner)
+    name = owner.get_attribute("#processed", "data-source")
+    assert owner.inner_text("#share-status") == "Private: only you see your camera."
+    viewer = open_page(server.url, viewport=NARROW)
+    wait_connected(viewer)
+    viewer.wait_for_selector("#source[data-count]", state="attached", timeout=FRAME_TIMEOUT_MS)
+    assert viewer.locator(f'#source option[value="{name}"]').count() == 0  # not listed
+    # Not watchable either: pick it by name as if it were listed, and the server refuses.
+    viewer.evaluate(f"(s => {{ s.add(new Option('{name}', '{name}')); s.value = '{name}'; "
+                    "s.dispatchEvent(new Event('change')); })(document.getElementById('source'))")
+    viewer.wait_for_selector('#source-status[data-state="gone"]', timeout=FRAME_TIMEOUT_MS)
+    assert "not live" in viewer.inner_text("#source-status")
+    assert viewer.get_attribute("#processed", "data-source") is None  # no frame of it was shown
+
+    owner.click("#share")
+    owner.wait_for_selector('#share[aria-pressed="true"]')
+    pick_source(viewer, name)
+    owner.wait_for_function("document.getElementById('share-status').textContent "
+                            "=== 'Shared: 1 watching'", timeout=FRAME_TIMEOUT_MS)
+    owner.screenshot(path=str(artifacts / "page-shared-phone.png"), full_page=True)
+
+    owner.click("#share")  # stop sharing: the viewer is sent back to its own camera
+    viewer.wait_for_function("document.getElementById('source-status').textContent "
+                             f"=== '{name} stopped sharing — back to your camera.'",
+                             timeout=FRAME_TIMEOUT_MS)
+    assert viewer.input_value("#source") == ""
+    assert viewer.locator(f'#source option[value="{name}"]').count() == 0
+    assert owner.inner_text("#share-status") == "Private: only you see your camera."

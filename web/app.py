@@ -13,6 +13,7 @@ from streaming.pipeline_processes import PipelineProcesses
 from . import events, routes
 from .access import access_token, origin_checker
 from .config import load_config
+from .hosts import host_check
 from .packet_guard import guard_packets
 from .serving import without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
@@ -66,7 +67,8 @@ def make_hub(socketio, pipeline, config):
                           config["max_frame_bytes"])
     return StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
                      kick=socketio.server.disconnect, workers=config["workers"],
-                     stats_interval=config["stats_interval"], limits=limits)
+                     stats_interval=config["stats_interval"], limits=limits,
+                     name_grace_s=config["name_grace"])
 
 
 def build_app(config):
@@ -78,6 +80,7 @@ def build_app(config):
     app.config["ACCESS_TOKEN"] = access_token(config)
     socketio = make_socketio(app, config)
     app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
+    app.wsgi_app = host_check(app.wsgi_app, config)  # before any route or Socket.IO handshake
     hub = make_hub(socketio, pipeline, config)
     app.extensions["stream_hub"] = hub  # read by the health route and by shutdown()
     routes.register(app)

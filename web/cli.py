@@ -35,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument("--token", help="access token (better: env ACCESS_TOKEN, kept out of ps)")
     parser.add_argument("--allow-origin", dest="allowed_origins", action="append",
                         help="another origin allowed to connect, e.g. https://x.ngrok-free.app")
+    parser.add_argument("--allow-host", dest="allowed_hosts", action="append",
+                        help="another Host name to answer to without a token, e.g. mybox.lan "
+                             "(repeatable, env ALLOWED_HOSTS)")
     parser.add_argument("--max-clients", type=int,
                         help=f"connections at once (default {DEFAULTS['max_clients']})")
     parser.add_argument("--max-fps", type=float,

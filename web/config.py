@@ -6,6 +6,7 @@ from pipeline import PipelineConfig
 from pipeline.codec import MAX_PIXELS
 from protocol import MAX_FRAME_BYTES
 from streaming.client import ClientLimits
+from streaming.names import NAME_GRACE_S
 
 DEFAULTS = {
     "host": "127.0.0.1",
@@ -24,6 +25,8 @@ DEFAULTS = {
     "public": False,
     "token": None,
     "allowed_origins": (),
+    "allowed_hosts": (),
+    "name_grace": NAME_GRACE_S,
     "max_clients": ClientLimits.max_clients,
     "max_fps": ClientLimits.max_fps,
     "idle_timeout": ClientLimits.idle_timeout,
@@ -49,6 +52,8 @@ ENVIRONMENT = {
     "LOG_LEVEL": ("log_level", str),
     "ACCESS_TOKEN": ("token", str),
     "ALLOWED_ORIGINS": ("allowed_origins", lambda text: tuple(o for o in text.split(",") if o)),
+    "ALLOWED_HOSTS": ("allowed_hosts", lambda text: tuple(h for h in text.split(",") if h)),
+    "NAME_GRACE": ("name_grace", float),
     "MAX_CLIENTS": ("max_clients", int),
     "MAX_FPS": ("max_fps", float),
     "IDLE_TIMEOUT": ("idle_timeout", float),

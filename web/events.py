@@ -23,13 +23,14 @@ def _register_connection(socketio, hub, config, token):
 
     @socketio.on("connect")
     def on_connect(auth=None):
-        name = auth.get("source") if isinstance(auth, dict) else None
+        # The auth payload carries secrets (token, claim): it is never logged.
+        auth = auth if isinstance(auth, dict) else {}
         try:
             if needs_token(config, request.environ) and not token_matches(token, auth):
                 raise ClientError("this server needs its access token: open the link it printed "
                                   "at start-up (…/#token=…) or pass --token to the bridge",
                                   code="unauthorized")
-            client = hub.connect(request.sid, name)
+            client = hub.connect(request.sid, auth.get("source"), auth.get("claim"))
         except ClientError as exc:
             log.warning("refused %s: %s: %s", request.sid, exc.code, exc.message)
             raise ConnectionRefused(exc.message, {"code": exc.code}) from None
@@ -57,6 +58,10 @@ def _register_requests(socketio, hub):
     @socketio.on("watch")
     def on_watch(*args):
         return hub.watch(request.sid, _one(args))
+
+    @socketio.on("share")
+    def on_share(*args):
+        return hub.share(request.sid, _one(args))
 
     @socketio.on("list_sources")
     def on_list_sources(*_):

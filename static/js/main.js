@@ -10,6 +10,7 @@ import { captureJpeg, clearFrame, frameBlob, frameBytes, showFrame } from './fra
 import { Notice } from './notice.js';
 import { FrameSender } from './sender.js';
 import { SettingsPanel } from './settings-panel.js';
+import { ShareToggle } from './share.js';
 import { SourcePicker } from './sources.js';
 import { download } from './snapshot.js';
 import { Telemetry } from './telemetry.js';
@@ -25,6 +26,7 @@ const panel = new SettingsPanel($('processing'), socket);
 let lastFrame = null;  // Blob of the processed frame on screen, for the snapshot
 let paused = false;
 const sources = new SourcePicker($('source'), $('source-status'), socket, { onSwitch: switchSource });
+new ShareToggle($('share'), $('share-status'), socket, () => sources.ownName);
 const startHint = [...$('output-empty').childNodes];  // "Press Start camera...", kept to show again
 
 const camera = new CameraControls($('preview'), {

@@ -1,5 +1,5 @@
 'use strict';
-// The Source picker: "My camera" or any live source (a bridge's ESP32, another browser),
+// The Source picker: "My camera" or any live shared source (a bridge's ESP32, another browser),
 // which `watch` switches to; its state (live, stale, gone) is shown beside the list.
 
 const OWN = '';              // the option value of "My camera"
@@ -114,9 +114,11 @@ export class SourcePicker {
 
   onStatus(status) {
     if (!status || status.source !== this.watching) return;
-    // On "gone" the server has already moved us back to our own source.
+    // On "gone" or "unshared" the server has already moved us back to our own source.
     if (status.state === 'gone') this.leave(`${status.source} left — back to your camera.`);
-    else {
+    else if (status.state === 'unshared') {
+      this.leave(`${status.source} stopped sharing — back to your camera.`);
+    } else {
       this.serverState = { state: status.state, message: status.message || '' };
       this.render();
     }

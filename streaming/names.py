@@ -1,0 +1,79 @@
+"""Who holds each source name: one publisher, proved by a secret claim, with a grace period."""
+
+import dataclasses
+import hashlib
+import hmac
+import logging
+import time
+
+from protocol import ClientError
+
+log = logging.getLogger(__name__)
+
+NAME_GRACE_S = 15.0  # long enough for a bridge's reconnect backoff to come round a few times
+
+
+def claim_digest(claim):
+    """Return the SHA-256 of a claim: the server keeps this, never the claim itself."""
+    return hashlib.sha256(claim.encode("utf-8")).digest() if claim else None
+
+
+@dataclasses.dataclass
+class Holding:
+    """A name's holder: the connection using it (None in the grace period) and its claim's digest."""
+
+    digest: bytes
+    sid: str = None
+    free_at: float = None  # when a disconnected holder's name frees (monotonic)
+
+
+class NameRegistry:
+    """Gives each name to one publisher; its own claim wins it back, anyone else is refused."""
+
+    def __init__(self, grace_s=NAME_GRACE_S, clock=time.monotonic):
+        self.grace_s = grace_s
+        self.clock = clock
+        self._held = {}  # name -> Holding
+
+    def __contains__(self, name):
+        return self._holding(name) is not None
+
+    def take(self, name, sid, claim=None):
+        """Give `name` to connection `sid`; return the sid it moves from (same claim), if any.
+
+        Raise `source_taken` if another publisher holds it, or held it a moment ago.
+        """
+        self._sweep()
+        digest = claim_digest(claim)
+        held = self._holding(name)
+        same = digest and held and held.digest and hmac.compare_digest(digest, held.digest)
+        if held is not None and not same:
+            why = ("is in use" if held.sid is not None else
+                   f"is kept for its publisher for {held.free_at - self.clock():.0f} s more")
+            raise ClientError(f"the source name '{name}' {why}; pick another name",
+                              code="source_taken")
+        self._held[name] = Holding(digest, sid)
+        return held.sid if held is not None else None
+
+    def release(self, name, sid):
+        """Note that `sid` left: a claimed name is kept for its claim a while, any other frees."""
+        held = self._held.get(name)
+        if held is None or held.sid != sid:
+            return
+        if held.digest is None:
+            del self._held[name]
+        else:
+            held.sid, held.free_at = None, self.clock() + self.grace_s
+
+    def _sweep(self):
+        # Names whose grace ran out would otherwise pile up until someone asked for them.
+        for name in [n for n, h in self._held.items() if h.sid is None]:
+            self._holding(name)
+
+    def _holding(self, name):
+        held = self._held.get(name)
+        if held is not None and held.sid is None and self.clock() >= held.free_at:
+            del self._held[name]
+            log.info("source name %s is free again", name)
+            return None
+        return held
