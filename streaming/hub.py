@@ -176,12 +176,13 @@ class StreamHub:
         now = time.monotonic()
         return [s.describe(now) for s in list(self.sources.values()) if s.frames > 0]
 
-    def reject(self, client, exc):
-        """Tell a client what was wrong with its input, log it once, and return the ack."""
+    def reject(self, client, exc, seq=None):
+        """Tell a client what was wrong with its input (frame `seq`), log it once; return the ack."""
         client.stats.errors += 1
         log.warning("client %s: %s: %s", client.sid, exc.code, exc.message)
-        self.emit("error", exc.as_event(), to=client.sid)
-        return {"error": exc.as_event()}
+        event = exc.as_event() if seq is None else {**exc.as_event(), "seq": seq}
+        self.emit("error", event, to=client.sid)
+        return {"error": event}
 
     # Graph changes (caller holds the lock) ---------------------------------------------
 
@@ -226,4 +227,4 @@ class StreamHub:
         owner = self.clients.get(rendition.source.owner_sid)
         if owner is not None and not upload.error_reported:
             upload.error_reported = True
-            self.reject(owner, exc)
+            self.reject(owner, exc, seq=upload.seq)

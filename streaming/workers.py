@@ -9,7 +9,7 @@ import logging
 
 from protocol import ClientError, image_bytes, in_form
 
-from .pipeline_processes import ChildFailed
+from .pipeline_processes import ChildFailed, ChildHung
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,14 @@ class WorkerPool:
         except ClientError as exc:
             self.on_bad_frame(rendition, upload, exc)
             return
-        except ChildFailed:  # logged where it happened; only this frame is lost
+        except ChildHung:  # logged where it happened; only this frame is lost
+            self.on_bad_frame(rendition, upload, ClientError(
+                "processing this frame took too long and was stopped; send the next one",
+                code="frame_timeout"))
+            return
+        except ChildFailed:
+            self.on_bad_frame(rendition, upload, ClientError(
+                "this frame could not be processed; send the next one", code="internal_error"))
             return
         self._deliver(rendition, upload, result)
 
