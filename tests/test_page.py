@@ -35,7 +35,7 @@ def browser(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """Return a factory of pages at a viewport; each page's uncaught errors fail the test."""
+    """Return a factory of pages at a viewport; uncaught errors and CSP violations fail the test."""
     contexts, errors = [], []
 
     def make(url, viewport=PHONE, init_script=None):
@@ -43,6 +43,9 @@ def open_page(browser):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(error))
+        # The server's Content-Security-Policy must not block anything the page does.
+        page.on("console", lambda message: errors.append(message.text)
+                if "Content Security Policy" in message.text else None)
         page.add_init_script(COUNT_SENT_FRAMES)
         if init_script:
             page.add_init_script(init_script)

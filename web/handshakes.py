@@ -1,6 +1,7 @@
 """Close Engine.IO connections that never become a Socket.IO client (no token, or nothing sent)."""
 
 import logging
+import socket
 import threading
 import time
 
@@ -49,7 +50,10 @@ class HandshakeSweeper:
             self.socketio.sleep(SWEEP_INTERVAL_S)
             for eio_sid in self._expired():
                 log.info("closing %s: no accepted Socket.IO connect in %g s", eio_sid, self.timeout_s)
+                connection = self.server.environ.get(eio_sid, {}).get("gunicorn.socket")
                 self.server.eio.disconnect(eio_sid)
+                if connection is not None:
+                    _cut(connection)
 
     def _expired(self):
         now = time.monotonic()
@@ -66,3 +70,15 @@ class HandshakeSweeper:
     def _joined(self, eio_sid):
         sid = self.server.manager.sid_from_eio_sid(eio_sid, "/")
         return sid is not None and self.server.manager.is_connected(sid, "/")
+
+
+def _cut(connection):
+    """Shut a TCP connection down, so the threads blocked reading from it wake up and end.
+
+    Closing the WebSocket only sends a close frame; a peer that never answers it would keep
+    the connection, and the three threads that serve it, until it went away by itself.
+    """
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed by the peer
+        pass
