@@ -9,7 +9,7 @@ import logging
 
 from protocol import ClientError, image_bytes, in_form
 
-from .pipeline_processes import ChildFailed
+from .pipeline_processes import ChildFailed, ChildHung
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,14 @@ class WorkerPool:
         except ClientError as exc:
             self.on_bad_frame(rendition, upload, exc)
             return
-        except ChildFailed:  # logged where it happened; only this frame is lost
-            self.on_bad_frame(rendition, upload, INTERNAL_ERROR)
+        except ChildHung:  # logged where it happened; only this frame is lost
+            self.on_bad_frame(rendition, upload, ClientError(
+                "processing this frame took too long and was stopped; send the next one",
+                code="frame_timeout"))
+            return
+        except ChildFailed:
+            self.on_bad_frame(rendition, upload, ClientError(
+                "this frame could not be processed; send the next one", code="internal_error"))
             return
         except Exception as exc:  # a stage's bug: one line here, the sender still gets an answer
             log.error("source %s: frame %d failed in the pipeline: %s: %.200s",

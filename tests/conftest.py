@@ -83,14 +83,20 @@ def browser(playwright, tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """Return a factory of pages at a viewport; each page's uncaught errors fail the test."""
+    """Return a factory of pages at a viewport; uncaught errors and CSP violations fail the test."""
     contexts, errors = [], []
 
-    def make(url, viewport=PHONE, init_script=None):
-        context = browser.new_context(viewport=viewport, accept_downloads=True)
+    def make(url, viewport=PHONE, init_script=None, enforce_csp=False):
+        # Playwright evaluates the tests' string predicates with eval, which the page's CSP
+        # forbids; test_the_page_works_under_its_content_security_policy enforces it.
+        context = browser.new_context(viewport=viewport, accept_downloads=True,
+                                      bypass_csp=not enforce_csp)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(error))
+        # The server's Content-Security-Policy must not block anything the page does.
+        page.on("console", lambda message: errors.append(message.text)
+                if "Content Security Policy" in message.text else None)
         page.add_init_script(COUNT_SENT_FRAMES)
         if init_script:
             page.add_init_script(init_script)

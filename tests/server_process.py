@@ -1,5 +1,7 @@
 """The real server for tests: bench's ServerProcess, with the log folder passed first."""
 
+import psutil
+
 from bench import server
 from bench.server import ROOT, free_port  # noqa: F401  (re-exported for the tests)
 
@@ -9,3 +11,18 @@ class ServerProcess(server.ServerProcess):
 
     def __init__(self, log_dir, *args, env=None, port=None):
         super().__init__(*args, log_dir=log_dir, env=env, port=port)
+
+
+def pipeline_children(server):
+    """The server's pipeline processes (multiprocessing marks their command lines).
+
+    They are grandchildren under gunicorn (master, worker, children), so the search is recursive.
+    """
+    found = []
+    for child in server.process.children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:  # ended since it was listed
+            continue
+    return found

@@ -31,6 +31,18 @@ def test_processed_frame_has_recoloured_lips_and_fps_stamp(open_page, server):
     assert stamp_share(cv2.resize(face_frame(), (320, 240))) < 0.05
 
 
+def test_the_page_works_under_its_content_security_policy(open_page, server):
+    # Only selectors and attributes here: no script evaluated by the test itself.
+    page = open_page(server.url, enforce_csp=True)
+    start_camera(page)
+    first = shown_seq(page)
+    deadline = time.monotonic() + 30
+    while shown_seq(page) < first + 3:
+        assert time.monotonic() < deadline, "frames stopped under the CSP"
+        time.sleep(0.2)
+    assert page.get_attribute("#processed", "src").startswith("blob:")
+
+
 def test_turning_lips_off_leaves_them_unrecoloured(open_page, server):
     page = open_page(server.url)
     start_camera(page)

@@ -68,7 +68,8 @@ def moving_camera_page(playwright, tmp_path_factory, server):
     """A page on the test server whose camera plays a moving face, started and showing frames."""
     browser = launch_chromium(playwright, _write_moving_y4m(tmp_path_factory.mktemp("camera")
                                                             / "moving-face.y4m"))
-    page = browser.new_context(viewport=PHONE).new_page()
+    # Playwright's wait_for_function evaluates with eval, which the page's CSP forbids.
+    page = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
     page.add_init_script(KEEP_SENT_JPEGS)
     page.goto(server.url)
     start_camera(page)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from .images import data_url, decode, face_frame, face_jpeg, jpeg, redness, reference_lip_masks
-from .server_process import ROOT, ServerProcess
+from .server_process import ROOT, ServerProcess, pipeline_children
 from .socket_client import RecordingClient
 
 LIPS_ONLY = {"noise": False, "filter": False, "stamp": False, "lip_color": "#ff0000", "lip_strength": 0.8}
@@ -251,12 +251,6 @@ def test_websocket_frames_are_never_deflated(request, mode):
     assert "sec-websocket-extensions" not in head
 
 
-def pipeline_processes(server):
-    """The server's pipeline children (multiprocessing marks their command lines)."""
-    return [child for child in server.process.children()
-            if "--multiprocessing-fork" in child.cmdline()]
-
-
 def answered_within(client, seconds):
     """Send frames until one is answered; return whether one was within `seconds`."""
     deadline = time.monotonic() + seconds
@@ -276,12 +270,12 @@ def test_a_crashed_pipeline_process_is_replaced_and_frames_keep_coming(artifacts
     try:
         client.next("settings")
         assert answered_within(client, 10)
-        crashed = pipeline_processes(server)
+        crashed = pipeline_children(server)
         assert len(crashed) == 2
         for child in crashed:
             child.kill()  # as a segfault inside dlib would end it
         assert answered_within(client, 30)
-        replacements = pipeline_processes(server)
+        replacements = pipeline_children(server)
         assert len(replacements) == 2 and not {c.pid for c in crashed} & {c.pid for c in replacements}
         assert "starting another" in server.log()
     finally:

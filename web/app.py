@@ -1,18 +1,22 @@
 """The application factory: the pipeline, the Socket.IO server and the stream hub, built once."""
 
 import logging
+import time
 
 from flask import Flask
 from flask_socketio import SocketIO
 
 from pipeline import Pipeline, PipelineConfig, find_landmark_model, single_threaded_libraries
+from protocol import ClientError
 from streaming.client import ClientLimits
 from streaming.hub import StreamHub
 from streaming.pipeline_processes import PipelineProcesses
 
-from . import events, routes
+from . import events, headers, routes
 from .access import access_token, origin_checker
+from .compat import check_async_mode
 from .config import load_config
+from .handshakes import HandshakeSweeper
 from .hosts import host_check
 from .packet_guard import guard_packets
 from .serving import without_websocket_compression
@@ -36,6 +40,7 @@ def build_pipeline(config):
         workers=config["workers"],
         max_pixels=config["max_pixels"],
     )
+    check_async_mode(config["async_mode"])
     if config["async_mode"] == "threading" and not config["in_process"]:
         return PipelineProcesses(pipeline_config, config["workers"], config["log_level"].upper())
     single_threaded_libraries()
@@ -82,10 +87,13 @@ def build_app(config):
     app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
     app.wsgi_app = host_check(app.wsgi_app, config)  # before any route or Socket.IO handshake
     hub = make_hub(socketio, pipeline, config)
-    app.extensions["stream_hub"] = hub  # read by the health route and by shutdown()
+    app.extensions["stream_hub"] = hub  # read by the health route and by drain()
     routes.register(app)
+    headers.register(app)
     events.register(socketio, hub, config, app.config["ACCESS_TOKEN"])
+    sweeper = app.extensions["handshake_sweeper"] = HandshakeSweeper(socketio)
     hub.start()
+    sweeper.start()
     return app
 
 
@@ -94,6 +102,22 @@ def create_app(config=None):
     return build_app(load_config(config))
 
 
-def shutdown(app):
-    """Stop the app's workers and pipeline processes."""
-    app.extensions["stream_hub"].stop()
+def drain(app):
+    """Tell every client the server is stopping, close every connection, stop workers and children."""
+    socketio = app.extensions["socketio"]
+    hub = app.extensions["stream_hub"]
+    app.extensions["handshake_sweeper"].stop()
+    notice = ClientError("the server is stopping; reconnect in a moment",
+                         code="server_stopping").as_event()
+    sids = list(hub.clients)
+    for sid in sids:
+        socketio.emit("error", notice, to=sid)
+    log.info("stopping: told %d client(s)", len(sids))
+    # Not waiting for each socket's writer: the notice and the close go out in order behind it,
+    # and one client that reads slowly must not hold up the others.
+    for connection in list(socketio.server.eio.sockets.values()):
+        connection.close(wait=False)
+    socketio.sleep(0.3)  # lets the writers (green threads under eventlet) send what is queued
+    started = time.monotonic()
+    hub.stop()
+    log.info("stopped the workers and pipeline processes in %.1f s", time.monotonic() - started)

@@ -5,16 +5,19 @@ import logging
 import signal
 import sys
 
-from pipeline import ModelNotFound
+from pipeline import ModelNotFound, find_landmark_model
 from streaming.pipeline_processes import ChildFailed
 
-from .access import share_urls, token_everywhere
-from .app import build_app, shutdown
+from .access import access_token, share_urls, token_everywhere
+from .app import build_app, drain
 from .config import ASYNC_MODES, DEFAULTS, load_config
-from .serving import serve
+from .serving import serve_eventlet, serve_threading
 from .tls import certificate
 
 log = logging.getLogger("process")
+
+# What stops start-up with one clear line instead of a traceback.
+START_UP_ERRORS = (ModelNotFound, ChildFailed, ValueError, RuntimeError)
 
 
 def parse_args(argv=None):
@@ -60,19 +63,34 @@ def main(argv=None, config=None):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         tls = certificate(config)
+        find_landmark_model(config["landmark_model"])  # here, before any worker starts
+    except START_UP_ERRORS as exc:
+        log.error("%s", exc)
+        return 2
+    # Made once here, so a worker that gunicorn restarts keeps the link that was printed.
+    config["token"] = access_token(config)
+    if config["async_mode"] == "threading":
+        # gunicorn's master; the app is built in its worker and announces itself from there.
+        serve_threading(lambda: build_app(config), config, tls)
+        return 0
+    return _serve_eventlet(config, tls)
+
+
+def _serve_eventlet(config, tls):
+    try:
         app = build_app(config)
-    except (ModelNotFound, ChildFailed, ValueError) as exc:
+    except START_UP_ERRORS as exc:
         log.error("%s", exc)
         return 2
     announce(config, tls, app.config["ACCESS_TOKEN"])
     # `kill` (as from a process manager) stops the server as cleanly as Ctrl+C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        serve(app, config["async_mode"], config["host"], config["port"], tls)
+        serve_eventlet(app, config, tls)
     except KeyboardInterrupt:
         pass
+    drain(app)
     log.info("stopped")
-    shutdown(app)
     return 0
 
 

@@ -1,0 +1,197 @@
+"""The server itself: production server, timeouts, security headers, health, stop on SIGTERM."""
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+from .images import face_jpeg
+from .server_process import ROOT, ServerProcess, free_port, pipeline_children
+from .socket_client import RecordingClient
+
+
+def get(url, headers=None):
+    """Return (status, headers, body) of a GET."""
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
+def test_the_default_server_is_gunicorn_threads(server):
+    assert "gunicorn" in server.log() and "SocketIOWorker" in server.log()
+    _status, headers, _body = get(server.url + "/healthz")
+    assert headers["Server"] == "gunicorn"  # no version numbers
+
+
+def test_the_page_sends_security_headers(server):
+    _status, headers, _body = get(server.url + "/")
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "*" not in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert not any(char.isdigit() for char in headers["Server"])
+
+
+def test_health_tells_a_caller_without_the_token_only_that_it_is_up(server):
+    # A request that came through a tunnel needs the token; without it, counts stay private.
+    _status, _headers, body = get(server.url + "/healthz", {"X-Forwarded-For": "203.0.113.9"})
+    assert body.strip() == b'{"ok":true}'
+    _status, _headers, body = get(server.url + "/healthz")
+    assert b'"clients"' in body  # the local user sees the counts
+
+
+def test_a_clean_disconnect_is_quick_and_logs_no_error(server):
+    client = RecordingClient(server.url)
+    client.next("settings")
+    started = time.monotonic()
+    client.sio.disconnect()  # Werkzeug's server took 3 s here and logged a 400
+    assert time.monotonic() - started < 1.5
+    assert "Bad request syntax" not in server.log()
+
+
+def test_half_open_connections_are_dropped(server):
+    # Forty connections that never finish a request: a good client is still served, and the
+    # server closes them all (each after 5-10 s; gunicorn works through them a few at a time).
+    sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(40)]
+    for index, sock in enumerate(sockets):
+        if index % 2:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers never end
+    good = RecordingClient(server.url)
+    good.next("settings")
+    good.send(face_jpeg())
+    good.next("response_back")
+    good.close()
+    assert all(_closed(sock, timeout=60) for sock in sockets)
+    for sock in sockets:
+        sock.close()
+
+
+def test_unauthenticated_connections_are_closed_and_threads_stay_bounded(artifacts):
+    server = ServerProcess(artifacts, "--public").wait_ready()
+    try:
+        refused = [_engineio_only(server.url) for _ in range(60)]
+        worker = _worker(server)
+        # An open WebSocket costs three threads in threading mode (the pool's, its reader and
+        # its writer), and the pool (2 x 32 + 8) bounds how many are open at once.
+        threads = worker.num_threads()
+        assert threads <= 3 * (2 * 32 + 8) + 40, threads
+        time.sleep(13)  # the handshake timeout is 10 s
+        assert all(_closed(sock) for sock in refused)
+    finally:
+        server.stop()
+
+
+def _engineio_only(url):
+    """Open a WebSocket with an Engine.IO handshake and never send the Socket.IO connect."""
+    host, port = url.split("//")[1].split(":")
+    sock = socket.create_connection((host, int(port)), timeout=15)
+    sock.sendall(("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
+    assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+    return sock
+
+
+def _closed(sock, timeout=5):
+    """Tell whether the server closes `sock` within `timeout` (reading what it sent until EOF)."""
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def _worker(server):
+    """gunicorn's worker: the master's child that holds the Socket.IO sessions."""
+    return next(child for child in server.process.children() if "spawn_main" not in
+                " ".join(child.cmdline()))
+
+
+def test_gunicorn_process_app_works_with_the_shipped_settings(artifacts, tmp_path):
+    port = free_port()
+    log = open(artifacts / f"gunicorn-{port}.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "process:app"],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_up(url, proc)
+        client = RecordingClient(url)
+        client.next("settings")
+        client.send(face_jpeg())
+        client.next("response_back", timeout=30)
+        client.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+        log.close()
+
+
+def _wait_up(url, proc, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "gunicorn exited"
+        try:
+            get(url + "/healthz")
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_tells_streaming_clients_and_exits_cleanly(artifacts, stop):
+    server = ServerProcess(artifacts, "--workers", "2").wait_ready()
+    clients = [RecordingClient(server.url) for _ in range(3)]
+    running = threading.Event()
+    running.set()
+
+    def stream(client):
+        jpeg = face_jpeg()
+        while running.is_set():
+            try:
+                client.sio.emit("image", jpeg)
+                client.next("response_back", timeout=5)
+            except Exception:  # the server went away or the frame was dropped: stop or retry
+                if not client.sio.connected:
+                    return
+
+    threads = [threading.Thread(target=stream, args=(c,), daemon=True) for c in clients]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    family = [server.process, *server.process.children(recursive=True)]
+    assert len(pipeline_children(server)) == 2
+    started = time.monotonic()
+    server.proc.send_signal(stop)
+    code = server.proc.wait(timeout=15)
+    took = time.monotonic() - started
+    running.clear()
+    assert code == 0
+    assert took < 5, took
+    for client in clients:
+        notices = client.drain("error")
+        assert any(n.get("code") == "server_stopping" for n in notices), notices
+        assert _eventually(lambda c=client: not c.sio.connected)
+    time.sleep(0.5)
+    left = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, [p.cmdline() for p in left]
+    server.stop()
+
+
+def _eventually(check, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
