@@ -54,13 +54,17 @@ def test_a_face_50_px_wide_is_found_at_320x240(finder):
 def test_through_the_server_the_colour_lands_on_the_lips(client, move):
     # What a 6 FPS page sends of a moving face, with every stage at its default.
     frames, _ = _sent_at_6fps(move, 320, 240)
-    missed = []
+    missed, astray = [], []
     for index, frame in enumerate(frames):
         sent = decode(jpeg(frame))
         assert "seq" in client.send(jpeg(frame))
         shown = decode(client.next("response_back")[0])
         in_view, on_lips, elsewhere = paint_on_lips(sent, shown)
-        if in_view and (on_lips < 0.5 or elsewhere > 20):
-            missed.append((index, round(on_lips, 2), elsewhere))
-    assert not missed, f"colour off the lips in frames {missed}"
+        if elsewhere > 20:
+            astray.append((index, elsewhere))
+        if in_view and on_lips < 0.5:
+            missed.append((index, round(on_lips, 2)))
+    assert not astray, f"colour off the lips (frame, px) {astray}"
+    # The colour is on the lips, or short of them for a frame at most (faces crossing).
+    assert len(missed) <= 1, f"lips left uncoloured in frames {missed}"
 
