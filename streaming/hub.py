@@ -9,15 +9,15 @@ do the processing; nothing here does CPU work.
 
 import itertools
 import logging
-import threading
 import time
 
-from protocol import (CLAIM_RULE, FORMS, GONE, SOURCE_NAME_RULE, SOURCE_STATES, UNSHARED,
-                      ClientError, FrameError, SettingsError, check_payload, is_claim,
-                      is_source_name, shown)
+from protocol import (CLAIM_RULE, SOURCE_NAME_RULE, ClientError, FrameError, SettingsError,
+                      check_payload, is_claim, is_source_name)
 
 from .client import Client, ClientLimits, Upload
+from .graph import SourceGraph
 from .names import NAME_GRACE_S, NameRegistry
+from .source_events import SourceEvents
 from .rate_limit import TokenBucket
 from .source import Source
 from .ticker import StatsTicker
@@ -26,7 +26,7 @@ from .workers import WorkerPool
 log = logging.getLogger(__name__)
 
 
-class StreamHub:
+class StreamHub(SourceEvents):
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
     def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
@@ -35,11 +35,11 @@ class StreamHub:
         self.emit = emit
         self.limits = limits
         self.clients = {}
-        self.sources = {}
+        self.graph = SourceGraph(emit)
+        self.sources = self.graph.sources
         self.names = NameRegistry(name_grace_s)
         self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
-        # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
-        self._lock = threading.Lock()
+        self._lock = self.graph.lock
         self._names = itertools.count(1)
         self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
                                   stats_interval)
@@ -77,10 +77,10 @@ class StreamHub:
             if previous is not None:
                 # The same publisher reconnected before its old connection was seen to drop.
                 log.info("source %s moves from %s to %s", name, moved_from, sid)
-                self._close_source(previous)
+                self.graph.close_source(previous)
             client = self.clients[sid] = Client(sid, name, bucket=TokenBucket(self.limits.max_fps))
             self.sources[name] = Source(name, sid, shared=requested_name is not None)
-            self._watch(client, self.sources[name])
+            self.graph.watch(client, self.sources[name])
         return client
 
     def disconnect(self, sid):
@@ -90,11 +90,11 @@ class StreamHub:
             if client is None:
                 return
             watched = client.rendition.source if client.rendition is not None else None
-            self._unwatch(client)
+            self.graph.unwatch(client)
             source = self.sources.get(client.source_name)
             owned = source is not None and source.owner_sid == sid
             if owned:
-                self._close_source(source)
+                self.graph.close_source(source)
             self.names.release(client.source_name, sid)
         # The list changes if a listed source left, or a listed source lost a viewer.
         if (owned and source.frames > 0) or (watched is not None and watched is not source
@@ -144,75 +144,12 @@ class StreamHub:
         with self._lock:
             client.settings = settings
             if client.rendition is not None:
-                self._watch(client, client.rendition.source)
+                self.graph.watch(client, client.rendition.source)
         return {"settings": settings.as_dict()}
-
-    def watch(self, sid, request):
-        """Switch a client to another source (None: its own); return the ack."""
-        client = self.clients[sid]
-        client.touch()
-        request = request if isinstance(request, dict) else {"source": request}
-        name = request.get("source") or client.source_name
-        form = request.get("form", client.form)
-        with self._lock:
-            source = self.sources.get(name) if isinstance(name, str) else None
-            if source is not None and not source.shared and source.owner_sid != sid:
-                source = None  # a private camera is answered as if it did not exist
-            if source is None or form not in FORMS:
-                problem = (f"no shared source named {shown(name)} (a camera is private until its "
-                           f"owner shares it)" if source is None
-                           else "form must be 'bytes' or 'data_url'")
-                exc = ClientError(problem, code="bad_watch")
-            else:
-                client.form = form
-                self._watch(client, source)
-                exc = None
-        if exc is not None:
-            return self.reject(client, exc)
-        self._announce_sources()  # viewer counts changed for everyone's list
-        return {"watching": name}
-
-    def share(self, sid, request):
-        """Share the client's own source with everyone, or stop (its viewers fall back); ack."""
-        client = self.clients[sid]
-        client.touch()
-        shared = request.get("shared") if isinstance(request, dict) else None
-        if not isinstance(shared, bool):
-            return self.reject(client, ClientError("share takes {'shared': true|false}",
-                                                   code="bad_share"))
-        with self._lock:
-            source = self.sources.get(client.source_name)
-            if source is None or source.owner_sid != sid:
-                exc = ClientError("this connection publishes no source", code="bad_share")
-            else:
-                exc, source.shared = None, shared
-                if not shared:
-                    self._drop_viewers(source, UNSHARED, "its owner stopped sharing it")
-        if exc is not None:
-            return self.reject(client, exc)
-        log.info("source %s %s", source.name, "shared" if shared else "private")
-        self._announce_sources()
-        return {"shared": shared, "viewers": len(source.others())}
-
-    def set_status(self, sid, status):
-        """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""
-        client = self.clients[sid]
-        client.touch()
-        source = self.sources.get(client.source_name)
-        if (not isinstance(status, dict) or status.get("state") not in SOURCE_STATES
-                or not isinstance(status.get("message", ""), str) or source is None):
-            return self.reject(client, ClientError(
-                "status must be {'state': 'live'|'stale', 'message': str}", code="bad_status"))
-        source.status = {"state": status["state"], "message": status.get("message", "")[:200]}
-        for viewer in source.viewers():
-            self.emit("source_status", {"source": source.name, **source.status}, to=viewer.sid)
-        self._announce_sources()
-        return {"ok": True}
 
     def list_sources(self):
         """Return the live shared sources: those shared that have sent at least one frame."""
-        now = time.monotonic()
-        return [s.describe(now) for s in list(self.sources.values()) if s.shared and s.frames > 0]
+        return self.graph.listed(time.monotonic())
 
     def reject(self, client, exc, seq=None):
         """Tell a client what was wrong with its input (naming the frame), log it, return the ack.
@@ -231,45 +168,13 @@ class StreamHub:
         self.emit("error", event, to=client.sid)
         return {"error": event}
 
-    # Graph changes (caller holds the lock) ---------------------------------------------
+    # Helpers -----------------------------------------------------------------------------
 
     def _free_name(self):
         while True:
             name = f"camera-{next(self._names)}"
             if name not in self.sources and name not in self.names:
                 return name
-
-    def _watch(self, client, source):
-        self._unwatch(client)
-        rendition = source.rendition_for(client.settings)
-        rendition.viewers[client.sid] = client
-        client.rendition = rendition
-
-    def _unwatch(self, client):
-        rendition, client.rendition = client.rendition, None
-        if rendition is not None:
-            rendition.viewers.pop(client.sid, None)
-            rendition.source.forget(rendition)
-
-    def _close_source(self, source):
-        self.sources.pop(source.name, None)
-        self._drop_viewers(source, GONE, "the source disconnected")
-        for owner in source.viewers():  # only its owner is left
-            self._unwatch(owner)
-        for rendition in list(source.renditions.values()):
-            rendition.close()
-        source.renditions.clear()
-
-    def _drop_viewers(self, source, state, message):
-        """Tell every viewer but the owner that `source` is out of reach; each goes back to its own."""
-        for viewer in source.others():
-            self.emit("source_status", {"source": source.name, "state": state,
-                                        "message": message}, to=viewer.sid)
-            own = self.sources.get(viewer.source_name)
-            if own is not None and own is not source:
-                self._watch(viewer, own)
-            else:
-                self._unwatch(viewer)
 
     def _announce_sources(self):
         self.emit("sources", self.list_sources())

@@ -23,6 +23,7 @@ class Rendition:
         self.state = StreamState.seeded()
         self.mailbox = self.mailbox_class()
         self.viewers = {}  # sid -> Client
+        self.taps = set()  # non-client consumers of its frames (see graph.py)
         self.closed = False
 
     def close(self):
@@ -69,7 +70,8 @@ class Source:
 
     def forget(self, rendition):
         """Drop a rendition nobody watches any more."""
-        if not rendition.viewers and self.renditions.get(rendition.settings) is rendition:
+        unused = not rendition.viewers and not rendition.taps
+        if unused and self.renditions.get(rendition.settings) is rendition:
             del self.renditions[rendition.settings]
             rendition.close()
 

@@ -108,3 +108,5 @@ class WorkerPool:
             viewer.stats.frame_delivered(result.timings)
             viewer.touch()  # watching a live source is activity, though it sends nothing
             self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
+        for tap in list(rendition.taps):
+            tap.deliver(result.jpeg, meta)

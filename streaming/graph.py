@@ -1,0 +1,95 @@
+"""The sources, their renditions and who watches what; every change happens under one lock.
+
+Viewers are Socket.IO clients. Taps are everything else that wants a source's processed
+frames (an MJPEG player, a snapshot, a recording): they join a rendition like a viewer
+but are not clients, so they get no events and are not counted as people watching.
+A tap has two methods, both called without blocking on anything slow:
+
+    deliver(jpeg, meta)    a processed frame (meta: seq, ms, source)
+    end(state, message)    the source is gone or private; no more frames will come
+"""
+
+import threading
+
+from protocol import GONE
+
+
+class SourceGraph:
+    """Sources by name, and the renditions their viewers and taps are grouped into."""
+
+    def __init__(self, emit):
+        self.emit = emit
+        self.sources = {}  # name -> Source
+        # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
+        self.lock = threading.Lock()
+
+    def visible_to(self, name, sid=None):
+        """Return the source `name` if `sid` may watch it (it is shared, or theirs), else None."""
+        source = self.sources.get(name) if isinstance(name, str) else None
+        if source is not None and not source.shared and source.owner_sid != sid:
+            return None  # a private camera is answered as if it did not exist
+        return source
+
+    def listed(self, now):
+        """Return the `sources` list entries: shared sources that have sent a frame."""
+        return [s.describe(now) for s in list(self.sources.values()) if s.shared and s.frames > 0]
+
+    # Taps (take the lock themselves) -----------------------------------------------------
+
+    def attach(self, name, settings, tap, sid=None):
+        """Feed `tap` the frames of source `name` processed with `settings`; None if not visible."""
+        with self.lock:
+            source = self.visible_to(name, sid)
+            if source is None:
+                return None
+            rendition = source.rendition_for(settings)
+            rendition.taps.add(tap)
+            return rendition
+
+    def detach(self, tap, rendition):
+        """Stop feeding `tap`; the rendition goes once nothing watches it."""
+        with self.lock:
+            rendition.taps.discard(tap)
+            rendition.source.forget(rendition)
+
+    # Viewers (the caller holds the lock) --------------------------------------------------
+
+    def watch(self, client, source):
+        """Move `client` to the rendition of `source` for its settings."""
+        self.unwatch(client)
+        rendition = source.rendition_for(client.settings)
+        rendition.viewers[client.sid] = client
+        client.rendition = rendition
+
+    def unwatch(self, client):
+        """Take `client` off whatever it watches."""
+        rendition, client.rendition = client.rendition, None
+        if rendition is not None:
+            rendition.viewers.pop(client.sid, None)
+            rendition.source.forget(rendition)
+
+    def close_source(self, source):
+        """Remove `source`: its viewers go back to their own sources, its taps end."""
+        self.sources.pop(source.name, None)
+        self.drop_viewers(source, GONE, "the source disconnected")
+        for owner in source.viewers():  # only its owner is left
+            self.unwatch(owner)
+        for rendition in list(source.renditions.values()):
+            rendition.close()
+        source.renditions.clear()
+
+    def drop_viewers(self, source, state, message):
+        """Tell every viewer but the owner that `source` is out of reach; end its taps."""
+        for viewer in source.others():
+            self.emit("source_status", {"source": source.name, "state": state,
+                                        "message": message}, to=viewer.sid)
+            own = self.sources.get(viewer.source_name)
+            if own is not None and own is not source:
+                self.watch(viewer, own)
+            else:
+                self.unwatch(viewer)
+        for rendition in list(source.renditions.values()):
+            for tap in list(rendition.taps):
+                rendition.taps.discard(tap)
+                tap.end(state, message)
+            source.forget(rendition)

@@ -1,0 +1,75 @@
+"""The events that pick, share and report on sources: `watch`, `share` and `status`.
+
+A mixin of StreamHub (hub.py), which supplies clients, graph, emit, reject and
+_announce_sources; it is apart only so that each file holds one idea.
+"""
+
+import logging
+
+from protocol import FORMS, SOURCE_STATES, UNSHARED, ClientError, shown
+
+log = logging.getLogger(__name__)
+
+
+class SourceEvents:
+    """Handlers for a client choosing what to watch and what to show."""
+
+    def watch(self, sid, request):
+        """Switch a client to another source (None: its own); return the ack."""
+        client = self.clients[sid]
+        client.touch()
+        request = request if isinstance(request, dict) else {"source": request}
+        name = request.get("source") or client.source_name
+        form = request.get("form", client.form)
+        with self._lock:
+            source = self.graph.visible_to(name, sid)
+            if source is None or form not in FORMS:
+                problem = (f"no shared source named {shown(name)} (a camera is private until its "
+                           f"owner shares it)" if source is None
+                           else "form must be 'bytes' or 'data_url'")
+                exc = ClientError(problem, code="bad_watch")
+            else:
+                client.form = form
+                self.graph.watch(client, source)
+                exc = None
+        if exc is not None:
+            return self.reject(client, exc)
+        self._announce_sources()  # viewer counts changed for everyone's list
+        return {"watching": name}
+
+    def share(self, sid, request):
+        """Share the client's own source with everyone, or stop (its viewers fall back); ack."""
+        client = self.clients[sid]
+        client.touch()
+        shared = request.get("shared") if isinstance(request, dict) else None
+        if not isinstance(shared, bool):
+            return self.reject(client, ClientError("share takes {'shared': true|false}",
+                                                   code="bad_share"))
+        with self._lock:
+            source = self.sources.get(client.source_name)
+            if source is None or source.owner_sid != sid:
+                exc = ClientError("this connection publishes no source", code="bad_share")
+            else:
+                exc, source.shared = None, shared
+                if not shared:
+                    self.graph.drop_viewers(source, UNSHARED, "its owner stopped sharing it")
+        if exc is not None:
+            return self.reject(client, exc)
+        log.info("source %s %s", source.name, "shared" if shared else "private")
+        self._announce_sources()
+        return {"shared": shared, "viewers": len(source.others())}
+
+    def set_status(self, sid, status):
+        """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""
+        client = self.clients[sid]
+        client.touch()
+        source = self.sources.get(client.source_name)
+        if (not isinstance(status, dict) or status.get("state") not in SOURCE_STATES
+                or not isinstance(status.get("message", ""), str) or source is None):
+            return self.reject(client, ClientError(
+                "status must be {'state': 'live'|'stale', 'message': str}", code="bad_status"))
+        source.status = {"state": status["state"], "message": status.get("message", "")[:200]}
+        for viewer in source.viewers():
+            self.emit("source_status", {"source": source.name, **source.status}, to=viewer.sid)
+        self._announce_sources()
+        return {"ok": True}
