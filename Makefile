@@ -5,18 +5,23 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_CLIENT := node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: run test bench setup browser clean
+.PHONY: run test bench setup base-packages packages clean
 
 run: setup
 	$(PY) process.py $(ARGS)
 
-test: setup browser
+test: setup packages
 	$(PY) -m pytest -q $(ARGS)
 
 bench: setup
 	$(PY) -m bench $(ARGS)
 
-setup: $(INSTALLED) $(JS_CLIENT)
+setup: base-packages $(INSTALLED) $(JS_CLIENT)
+
+# A fresh Debian may lack the venv module or npm; install them from Debian's packages.
+base-packages:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { apt-get update -q && apt-get install -y -q python3-venv; }
+	@command -v npm >/dev/null || { apt-get update -q && apt-get install -y -q npm; }
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +33,12 @@ $(JS_CLIENT): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Browser tests use Debian's Chromium (never Playwright's own download).
-browser:
-	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+# What the tests drive, from Debian's packages: Chromium (never Playwright's own download),
+# ffmpeg as a real player, and redis-server and nginx for the scale-out tests.
+TEST_PACKAGES := chromium ffmpeg redis-server nginx
+packages:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -q && apt-get install -y -q $$missing; fi
 
 clean:
 	rm -rf $(VENV) node_modules tests/artifacts
