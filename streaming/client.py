@@ -8,7 +8,7 @@ from protocol import BYTES, MAX_FRAME_BYTES
 
 from .client_stats import ClientStats
 from .log_gate import LogGate
-from .rate_limit import frame_cost
+from .rate_limit import bytes_cost, frame_cost
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,11 +32,16 @@ class Upload:
     bucket: object = None  # the sender's TokenBucket, charged once for what the frame cost
     charged: bool = False
 
+    def charge_received(self):
+        """Charge the sender for the bytes received (one token was taken when it came in)."""
+        if self.bucket is not None:
+            self.bucket.charge(bytes_cost(len(self.payload)) - 1)
+
     def charge(self, pixels):
-        """Charge the sender for a frame of `pixels` pixels, once however many renditions ran it."""
+        """Charge the sender for decoding `pixels` pixels beyond what its bytes already cost, once."""
         if self.bucket is not None and not self.charged:
             self.charged = True
-            self.bucket.charge(frame_cost(pixels) - 1)  # one token was taken when it came in
+            self.bucket.charge(max(0.0, frame_cost(pixels) - bytes_cost(len(self.payload))))
 
 
 @dataclasses.dataclass

@@ -33,6 +33,7 @@ class StreamHub(SourceEvents):
                  limits=ClientLimits(), name_grace_s=NAME_GRACE_S):
         self.pipeline = pipeline
         self.emit = emit
+        self.runtime = runtime
         self.limits = limits
         self.clients = {}
         self.graph = SourceGraph(emit)
@@ -112,9 +113,13 @@ class StreamHub(SourceEvents):
         # Every frame is numbered, so an error about it can say which one it was.
         seq = client.stats.frame_received()
         if not client.bucket.take():
-            return self.reject(client, ClientError(
+            answer = self.reject(client, ClientError(
                 f"more than {self.limits.max_fps:g} frames a second (big frames count as several); "
                 f"this frame was dropped", code="rate_limited"), seq)
+            # Not reading this connection until its rate allows a frame again pushes back on the
+            # sender through TCP, so a flood costs the server what it may spend, not what it sends.
+            self.runtime.sleep(client.bucket.wait_s())
+            return answer
         try:
             client.form = check_payload(payload, self.limits.max_frame_bytes)
         except FrameError as exc:
@@ -125,7 +130,9 @@ class StreamHub(SourceEvents):
                 f"source '{client.source_name}' moved to a newer connection of its publisher",
                 code="source_taken"), seq)
         first = source.frames == 0
-        for rendition in source.publish(Upload(payload, seq, bucket=client.bucket)):
+        upload = Upload(payload, seq, bucket=client.bucket)
+        upload.charge_received()
+        for rendition in source.publish(upload):
             self.pool.submit(rendition)
         if first:
             self._announce_sources()

@@ -3,13 +3,24 @@
 import time
 
 # One token buys one frame of up to this many pixels; a larger frame costs in proportion, so a
-# client sending 4K frames gets about a 27th of the frames a 640x480 client gets.
+# client sending 4K frames gets about a 27th of the frames a 640x480 client gets. (Measured, a
+# 4K frame costs ~18x the pipeline time of a 640x480 one, so pixels err on the safe side.)
 PIXELS_PER_TOKEN = 640 * 480
+# Receiving costs too, before any decoding: one token buys this many bytes (a 640x480 JPEG is
+# ~40 KB), so padding a small image out to the frame size limit does not make it cheap.
+BYTES_PER_TOKEN = 128 * 1024
+# The longest an over-rate connection's reader is held before it reads its next message.
+MAX_HOLD_S = 1.0
 
 
 def frame_cost(pixels):
     """Return the tokens a decoded frame of `pixels` pixels costs (at least one)."""
     return max(1.0, pixels / PIXELS_PER_TOKEN)
+
+
+def bytes_cost(size):
+    """Return the tokens receiving a payload of `size` bytes costs (at least one)."""
+    return max(1.0, size / BYTES_PER_TOKEN)
 
 
 class TokenBucket:
@@ -39,3 +50,8 @@ class TokenBucket:
         """Take `tokens` more, into debt if need be: what a frame cost once it was decoded."""
         self._refill()
         self._tokens -= tokens
+
+    def wait_s(self):
+        """Return how long until a token is there again (0 if one is), at most MAX_HOLD_S."""
+        self._refill()
+        return min(MAX_HOLD_S, max(0.0, (1 - self._tokens) / self.rate))

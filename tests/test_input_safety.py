@@ -8,6 +8,7 @@ import pytest
 import websocket
 
 from bench.server import ServerProcess
+from streaming.rate_limit import bytes_cost
 
 from . import crafted_images as crafted
 from .images import decode, face_frame, face_jpeg, jpeg
@@ -66,7 +67,7 @@ def test_every_crafted_frame_is_answered_by_an_error_with_its_seq_or_a_frame(fre
         frame, meta = client.next("response_back")
         assert decode(frame).shape == expected and meta["seq"] == ack["seq"] == 1
     assert time.monotonic() - started < 5  # the bomb costs nothing like the 10 s it did
-    time.sleep(1 / MAX_FPS)
+    time.sleep(max(1.0, bytes_cost(len(payload))) / MAX_FPS)  # a big payload costs several frames
     client.send(face_jpeg())
     assert decode(client.next("response_back")[0]).shape == (480, 640, 3)
 
@@ -97,6 +98,22 @@ def test_a_big_frame_costs_its_sender_more_than_one_frame(fresh):
     other = fresh()  # and nobody else pays for it
     other.send(face_jpeg())
     assert decode(other.next("response_back")[0]).shape == (480, 640, 3)
+
+
+def test_a_flood_is_read_at_the_senders_rate_not_at_the_rate_it_sends(fresh):
+    flooder, honest = fresh(), fresh()
+    padded = face_jpeg() + b"\0" * (900 * 1024)  # a small image padded out to ~940 KB
+    started = time.monotonic()
+    for _ in range(40):  # fire and forget, as fast as the client's socket takes them
+        flooder.sio.emit("image", padded)
+    honest.send(face_jpeg())
+    assert decode(honest.next("response_back")[0]).shape == (480, 640, 3)
+    time.sleep(3)
+    # ~8 frames' worth of bytes each at 4 a second: held back, the server reads a few, not 40.
+    rejected = [e for e in flooder.drain("error") if e["code"] == "rate_limited"]
+    read = len(flooder.drain("response_back")) + len(rejected)
+    assert 1 <= read <= 4 + (time.monotonic() - started) * 1.5, read
+    assert len(rejected) >= 1
 
 
 def raw_socket(url):
