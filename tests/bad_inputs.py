@@ -5,6 +5,7 @@ import zlib
 
 import cv2
 
+from . import crafted_images as crafted
 from .images import data_url, face_frame, face_jpeg
 
 FRAME = "image"
@@ -59,6 +60,16 @@ def corpus():
         "watch, unknown source": ("watch", {"source": "no-such-camera"}),
         "watch, unhashable name": ("watch", {"source": ["a", "list"]}),
         "status, bad state": ("source_status", {"state": "on fire"}),
+        # Frames crafted to mislead a header parser, and values that once raised or slipped through.
+        "stray byte before SOF": (FRAME, crafted.stray_byte_before_sof()),
+        "two SOF markers": (FRAME, crafted.two_sofs()),
+        "progressive, declaring 8000x8000": (FRAME, crafted.progressive_declaring()),
+        "5000 scans": (FRAME, crafted.many_scans()),
+        "png, lying IHDR": (FRAME, crafted.png_lying_ihdr()),
+        "settings, infinite kernel": ("settings", {"kernel_size": float("inf")}),
+        "settings, NaN noise": ("settings", {"noise_amount": float("nan")}),
+        "settings, colour with a newline": ("settings", {"lip_color": "#d0103a\n"}),
+        "share, not a bool": ("share", {"shared": "yes"}),
     }
 
 

@@ -1,6 +1,8 @@
-"""Soak: 1,000+ bad inputs of 25+ kinds beside a good 6 FPS stream, and 1,000 connect/disconnect cycles."""
+"""Soak: 1,000+ bad inputs of 35+ kinds, and connection-level attacks, beside a good 6 FPS stream;
+and 1,000 connect/disconnect cycles."""
 
 import json
+import socket
 import threading
 import time
 
@@ -148,6 +150,89 @@ def test_bad_input_soak_leaves_the_good_stream_alone(soak_server, artifacts):
     before, during = report["good_before"], report["good_during"]
     assert during["fps"] >= 0.8 * GOOD_FPS, report
     assert during["round_trip_ms"]["p50"] <= before["round_trip_ms"]["p50"] * 2 + 50, report
+
+
+def half_open(port):
+    """A connection that starts a request and never finishes its headers."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    return sock
+
+
+def handshake_only(port):
+    """A WebSocket with an Engine.IO handshake that never sends the Socket.IO connect."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
+    return sock
+
+
+def protocol_attack(url, attack):
+    """A session that declares a billion attachments, or sends packets that do not parse."""
+    ws = websocket.create_connection(
+        url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+    ws.recv()
+    ws.send("40")
+    while not ws.recv().startswith("40"):
+        pass
+    if attack == "attachments":
+        ws.send('45999999999-["image",{"_placeholder":true,"num":0}]')
+        ws.send_binary(b"\x00" * 4096)
+    else:
+        for packet in ("4x", '42{"not": "a list"}', "42[", "49", '461-["image"]'):
+            ws.send(packet)
+    ws.sock.close()
+
+
+def closed_by_server(sockets, timeout=60):
+    """Return how many of `sockets` the server closes within `timeout` seconds each."""
+    closed = 0
+    for sock in sockets:
+        sock.settimeout(timeout)
+        try:
+            while sock.recv(4096):
+                pass
+            closed += 1
+        except OSError:
+            pass
+        sock.close()
+    return closed
+
+
+CONNECTION_ATTACKS = {
+    "40 half-open connections": lambda server: [half_open(server.port) for _ in range(40)],
+    "60 handshakes that never connect": lambda server: [handshake_only(server.port)
+                                                        for _ in range(60)],
+    "100 sessions of protocol abuse": lambda server: [
+        protocol_attack(server.url, "attachments" if i % 2 else "malformed") for i in range(100)],
+}
+
+
+@pytest.mark.parametrize("attack", CONNECTION_ATTACKS)
+def test_connection_attacks_leave_the_good_stream_alone(soak_server, artifacts, attack):
+    good = GoodStream(soak_server.url)
+    good.start()
+    time.sleep(4)
+    attack_started = time.monotonic()
+    held = [sock for sock in CONNECTION_ATTACKS[attack](soak_server) if sock is not None]
+    closed = closed_by_server(held)  # the server closes them (5-10 s each, a few at a time)
+    time.sleep(max(0.0, attack_started + 4 - time.monotonic()))
+    attack_ended = time.monotonic()
+    good.stop.set()
+    good.join(timeout=5)
+    good.client.close()
+    report = {
+        "attack": attack, "held": len(held), "closed_by_server": closed,
+        "good_before": good.window(attack_started - 4, attack_started),
+        "good_during": good.window(attack_started, attack_ended),
+        "server_alive": soak_server.proc.poll() is None,
+    }
+    name = attack.split(" ", 1)[1].replace(" ", "-")
+    (artifacts / f"soak-{name}.json").write_text(json.dumps(report, indent=2))
+    assert report["server_alive"] and closed == len(held), report
+    assert report["good_during"]["fps"] >= 0.8 * GOOD_FPS, report
+    assert "Traceback" not in soak_server.log()
 
 
 def raw_session(url, frame):

@@ -5,6 +5,8 @@ import socket
 import threading
 import time
 
+from engineio.async_drivers import _websocket_wsgi
+
 log = logging.getLogger(__name__)
 
 # Seconds from the Engine.IO handshake to a Socket.IO connect that the server accepted.
@@ -36,6 +38,7 @@ class HandshakeSweeper:
             return on_connect(eio_sid, environ, *args)
 
         eio.handlers["connect"] = track
+        _tolerate_cut_sockets()
 
     def start(self):
         """Start sweeping in the background."""
@@ -82,3 +85,24 @@ def _cut(connection):
         connection.shutdown(socket.SHUT_RDWR)
     except OSError:  # already closed by the peer
         pass
+
+
+def _tolerate_cut_sockets():
+    """Let Engine.IO's writer thread close a WebSocket whose TCP connection was already cut.
+
+    After _cut, the reader ends and gunicorn closes the socket; the writer then says goodbye
+    on a closed descriptor, and the OSError (EBADF) would print a traceback from its thread.
+    """
+    wrapper = _websocket_wsgi.SimpleWebSocketWSGI
+    if getattr(wrapper.close, "tolerates_cut", False):
+        return
+    close = wrapper.close
+
+    def close_unless_cut(self):
+        try:
+            close(self)
+        except OSError:  # the connection is already gone: nothing left to tell the peer
+            pass
+
+    close_unless_cut.tolerates_cut = True
+    wrapper.close = close_unless_cut
