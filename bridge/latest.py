@@ -3,7 +3,7 @@
 import threading
 import time
 
-from .flow import RateMeter
+from .flow_meters import RateMeter
 
 
 class LatestJpeg:

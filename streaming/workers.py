@@ -9,7 +9,7 @@ import logging
 
 from protocol import ClientError, image_bytes, in_form
 
-from .pipeline_processes import ChildFailed, ChildHung
+from .pipeline_child import ChildFailed, ChildHung
 
 log = logging.getLogger(__name__)
 

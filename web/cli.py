@@ -6,7 +6,7 @@ import signal
 import sys
 
 from pipeline import ModelNotFound, find_landmark_model
-from streaming.pipeline_processes import ChildFailed
+from streaming.pipeline_child import ChildFailed
 
 from .access import access_token, share_urls, token_everywhere
 from .app import build_app, drain

@@ -1,0 +1,101 @@
+"""One pipeline child process: its main loop, and the parent's handle on it (see pipeline_processes.py)."""
+
+import logging
+import multiprocessing
+import signal
+
+from pipeline import Pipeline, single_threaded_libraries
+from protocol import ClientError
+
+log = logging.getLogger(__name__)
+
+# Start children from a fresh interpreter: forking a process that already runs torch's
+# and the server's threads can leave a child holding a lock no thread will release.
+CONTEXT = multiprocessing.get_context("spawn")
+
+
+class ChildFailed(RuntimeError):
+    """A child process could not start, or died while it held a frame."""
+
+
+class ChildHung(ChildFailed):
+    """A child gave no answer within its deadline."""
+
+
+def _child_main(config, connection, log_level):
+    """Serve frames on `connection` until the parent closes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    single_threaded_libraries()
+    try:
+        pipeline = Pipeline(config)
+    except Exception as exc:  # reported to the parent, which stops start-up with it
+        connection.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    connection.send(("ready", repr(pipeline)))
+    while True:
+        try:
+            payload, settings, state = connection.recv()
+        except EOFError:  # the parent closed the pipe or exited
+            return
+        try:
+            connection.send(("ok", pipeline.process(payload, settings, state), state))
+        except ClientError as exc:
+            connection.send(("client_error", exc, state))
+        except Exception as exc:  # a bug must not end a child that serves everyone
+            log.error("pipeline failed on a frame: %s: %.200s", type(exc).__name__, exc)
+            log.debug("the failure in full", exc_info=True)
+            connection.send(("failed", "the pipeline failed on this frame"))
+
+
+class PipelineChild:
+    """One child process and the parent's end of its pipe."""
+
+    def __init__(self, config, log_level):
+        self.connection, child_end = CONTEXT.Pipe()
+        self.process = CONTEXT.Process(target=_child_main, args=(config, child_end, log_level),
+                                       name="pipeline", daemon=True)
+        self.process.start()
+        child_end.close()  # so a dead child reads as EOF here
+
+    def wait_ready(self):
+        """Block until the child has built its pipeline; return the pipeline's description."""
+        kind, detail = self._receive()
+        if kind != "ready":
+            raise ChildFailed(f"pipeline process could not start: {detail}")
+        return detail
+
+    def call(self, payload, settings, state, deadline_s):
+        """Process one frame in the child; return (kind, result or error, state)."""
+        try:
+            self.connection.send((payload, settings, state))
+        except OSError:  # the child is gone, or was closed after an earlier failure
+            raise self._failure() from None
+        # A dead child reads as EOF at once; only a stuck one keeps the pipe silent.
+        if not self.connection.poll(deadline_s):
+            raise ChildHung(f"pipeline process {self.process.pid} gave no answer in "
+                            f"{deadline_s:.1f} s")
+        return self._receive()
+
+    def _receive(self):
+        try:
+            return self.connection.recv()
+        except (EOFError, OSError):
+            raise self._failure() from None
+
+    def _failure(self):
+        self.process.join(timeout=1)
+        return ChildFailed(f"pipeline process {self.process.pid} exited "
+                           f"(code {self.process.exitcode})")
+
+    def close(self, timeout_s=1.0):
+        """Close the pipe; the child exits when it sees that, or is killed after `timeout_s`."""
+        self.connection.close()
+        self.process.join(timeout=timeout_s)
+        self.kill()
+
+    def kill(self):
+        """Kill the child at once (SIGKILL works on a stopped process too) and reap it."""
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
