@@ -75,17 +75,25 @@ class Recorder:
         """Encode queued frames until stopped; then the frames still queued, then close the file."""
         self.video = VideoFile(self.path)
         try:
-            while True:
+            while not self._stop.is_set():
                 try:
                     produced, jpeg = self._queue.get(timeout=POLL_S)
                 except queue.Empty:
-                    if self._stop.is_set():
-                        break
                     self._check_length(time.monotonic())
                     continue
                 self._encode(produced, jpeg)
+            self._encode_queued()
         finally:
             self.video.close()
+
+    def _encode_queued(self):
+        """Encode the frames that were waiting when the stop came (at most QUEUE_FRAMES)."""
+        for _ in range(QUEUE_FRAMES):
+            try:
+                produced, jpeg = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self._encode(produced, jpeg)
 
     def _encode(self, produced, jpeg):
         if self._check_length(produced):

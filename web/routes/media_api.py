@@ -103,7 +103,7 @@ def start_recording():
     return jsonify(entry_json(row, _token())), 201
 
 
-@blueprint.post("/api/recordings/<media_id>/stop")
+@blueprint.post("/api/recordings/<media_id>/stop", merge_slashes=False)
 def stop_recording(media_id):
     """Stop a recording; answer with the finished entry."""
     _check_access()
@@ -146,14 +146,14 @@ def _number(name, default, low, high):
     return int(text)
 
 
-@blueprint.get("/api/media/<media_id>")
+@blueprint.get("/api/media/<media_id>", merge_slashes=False)
 def get_media(media_id):
     """Return one entry."""
     _check_access()
     return jsonify(entry_json(_entry(media_id), _token()))
 
 
-@blueprint.delete("/api/media/<media_id>")
+@blueprint.delete("/api/media/<media_id>", merge_slashes=False)
 def delete_media(media_id):
     """Delete an item: its row and its files."""
     _check_access()
@@ -163,7 +163,7 @@ def delete_media(media_id):
     return jsonify(deleted=media_id)
 
 
-@blueprint.get("/media/files/<name>")
+@blueprint.get("/media/files/<name>", merge_slashes=False)
 def media_file(name):
     """Serve an item's file (ranges too, so a video can seek); ?download=1 saves it."""
     match = FILE_NAME.fullmatch(name)
