@@ -11,6 +11,8 @@ import time
 log = logging.getLogger(__name__)
 
 SCHEMA = pathlib.Path(__file__).with_name("schema.sql")
+# data/ in the repository, beside the shipped test photo; git ignores what the server writes there.
+DEFAULT_DATA_DIR = pathlib.Path(__file__).resolve().parents[1] / "data"
 DATABASE = "library.sqlite3"
 FILES = "media"
 ID = re.compile(r"[0-9a-f]{16}")  # fullmatch; made by new_id(), never by a client

@@ -1,12 +1,14 @@
 """Recordings across the server's life: SIGTERM, kill -9 and restart, limits, the page's Record button."""
 
 import signal
+import subprocess
+import sys
 import time
 
 import psutil
 
 from .media_helpers import Publisher, call, decoded_frames, play, rows
-from .server_process import ServerProcess
+from .server_process import ROOT, ServerProcess
 
 
 def start(artifacts, data_dir, *args):
@@ -34,6 +36,19 @@ def test_sigterm_finishes_the_recording(artifacts, tmp_path):
     assert row["status"] == "ok" and "shutting down" in row["message"], row
     assert decoded_frames(tmp_path / "media" / f"{entry['id']}.mp4") == row["frames"] > 10
     assert 1.5 < row["duration_s"] < 4
+    # The command-line manager sees it, verifies it and deletes it.
+    assert entry["id"] in manage(tmp_path, "list").stdout
+    checked = manage(tmp_path, "verify")
+    assert checked.returncode == 0 and f"{entry['id']}  ok" in checked.stdout
+    assert manage(tmp_path, "delete", "../../etc").returncode == 2
+    assert manage(tmp_path, "delete", entry["id"]).returncode == 0
+    assert rows(tmp_path) == {} and not list((tmp_path / "media").iterdir())
+
+
+def manage(data_dir, *args):
+    """Run `python -m media --data-dir DATA_DIR ARGS...` and return the finished process."""
+    return subprocess.run([sys.executable, "-m", "media", "--data-dir", str(data_dir), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_after_kill_9_the_recording_is_truncated_and_plays(artifacts, tmp_path, open_page):

@@ -12,8 +12,7 @@ import logging
 from flask import request
 
 from media import MediaError, MediaLibrary, MediaLimits
-
-from .routes import ROOT
+from media.store import DEFAULT_DATA_DIR
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ def build_library(config, hub, socketio, token):
     def finished(sid, row):
         socketio.emit("recording", entry_json(row, token), to=sid)
 
-    library = MediaLibrary(config["data_dir"] or ROOT / "data", hub.graph, limits, finished)
+    library = MediaLibrary(config["data_dir"] or DEFAULT_DATA_DIR, hub.graph, limits, finished)
     _register_events(socketio, hub, library, token)
     return library
 
