@@ -10,6 +10,7 @@ from .reconcile import finish_file, reconcile
 from .store import MediaStore, new_id
 
 log = logging.getLogger(__name__)
+WAIT_STEP_S = 0.02
 
 
 class MediaError(Exception):
@@ -56,8 +57,11 @@ class _Snapshot:
 class MediaLibrary:
     """Recordings and snapshots of the sources in `graph`, kept in `data_dir`."""
 
-    def __init__(self, data_dir, graph, limits=MediaLimits(), on_finished=None):
+    def __init__(self, data_dir, graph, limits=MediaLimits(), on_finished=None, sleep=None):
         self.store = MediaStore(data_dir)
+        # Under eventlet a request is a green thread: it waits by sleeping, never by blocking
+        # the event loop on a threading.Event.
+        self.sleep = sleep
         self.graph = graph
         self.limits = limits
         self.on_finished = on_finished  # (owner sid, row) -> None: tell the page that asked
@@ -96,7 +100,7 @@ class MediaLibrary:
         recorder = self.active.get(media_id)
         if recorder is not None:
             recorder.stop()
-            recorder.finished.wait(wait_s)
+            self._wait(recorder.finished, wait_s)
         row = self.entry(media_id)
         if row is None:
             raise MediaError("no such recording", "not_found", 404)
@@ -117,7 +121,7 @@ class MediaLibrary:
         """Wait at most `wait_s` in all for the recordings to finish their files."""
         deadline = time.monotonic() + wait_s
         for recorder in list(self.active.values()):
-            recorder.finished.wait(max(0.0, deadline - time.monotonic()))
+            self._wait(recorder.finished, max(0.0, deadline - time.monotonic()))
 
     def _write(self, recorder):
         error = None
@@ -141,6 +145,14 @@ class MediaLibrary:
         if self.on_finished is not None and owner is not None:
             self.on_finished(owner, self.entry(recorder.id))
 
+    def _wait(self, event, seconds):
+        if self.sleep is None:
+            return event.wait(seconds)
+        deadline = time.monotonic() + seconds
+        while not event.is_set() and time.monotonic() < deadline:
+            self.sleep(WAIT_STEP_S)
+        return event.is_set()
+
     def _bytes_elsewhere(self, recorder):
         others = sum(r.bytes for r in list(self.active.values()) if r is not recorder)
         return self.store.bytes_used() + others
@@ -161,7 +173,7 @@ class MediaLibrary:
         if rendition is None:
             raise _unknown(source)
         try:
-            tap.ready.wait(self.limits.snapshot_wait_s)
+            self._wait(tap.ready, self.limits.snapshot_wait_s)
         finally:
             self.graph.detach(tap, rendition)
         if tap.jpeg is None:

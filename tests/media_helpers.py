@@ -61,8 +61,9 @@ def fetch(url):
 class Publisher:
     """A shared source sending the face at `fps` from a thread, counting processed frames back."""
 
-    def __init__(self, url, name, fps=15, size=(640, 480)):
-        self.client = RecordingClient(url, auth={"source": name})
+    def __init__(self, url, name, fps=15, size=(640, 480), auth_token=None):
+        auth = {"source": name, **({"token": auth_token} if auth_token else {})}
+        self.client = RecordingClient(url, auth=auth)
         self.client.next("settings")
         self.frame = jpeg(cv2.resize(face_frame(), size))
         self.fps = fps

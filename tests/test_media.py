@@ -145,3 +145,52 @@ def test_the_library_page_plays_and_deletes(media_server, open_page, artifacts):
     card.wait_for(state="detached", timeout=15000)
     assert call("GET", f"{media_server.url}/api/media/{entry['id']}")[0] == 404
     assert not (media_server.data_dir / "media" / f"{entry['id']}.mp4").exists()
+
+
+def test_another_sites_page_cannot_start_or_delete(media_server):
+    evil = {"Origin": "http://evil.example"}
+    status, answer = call("POST", media_server.url + "/api/recordings", {"source": "x"}, evil)
+    assert status == 403 and answer["error"]["code"] == "bad_origin"
+    assert call("DELETE", media_server.url + "/api/media/0123456789abcdef", headers=evil)[0] == 403
+    # A form post (no JSON) is refused too: it could come from any page without a preflight.
+    status, answer = call("POST", media_server.url + "/api/snapshots", raw=b"source=x",
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and answer["error"]["code"] == "bad_request"
+
+
+def test_beyond_loopback_the_api_needs_the_token_and_files_their_key(artifacts, tmp_path):
+    token = "media-test-token-0123456789"
+    server = ServerProcess(artifacts, "--public", "--data-dir", str(tmp_path),
+                           env={"ACCESS_TOKEN": token}).wait_ready()
+    bearer = {"Authorization": f"Bearer {token}"}
+    try:
+        publisher = Publisher(server.url, "guarded", auth_token=token).start()
+        try:
+            assert call("POST", server.url + "/api/snapshots", {"source": "guarded"})[0] == 401
+            status, snap = call("POST", server.url + "/api/snapshots", {"source": "guarded"}, bearer)
+            assert status == 201
+        finally:
+            publisher.stop()
+        status, answer = call("GET", server.url + "/api/media")
+        assert status == 401 and "access token" in answer["error"]["message"]
+        assert call("GET", server.url + "/api/media", headers=bearer)[1]["total"] == 1
+        assert fetch(server.url + snap["url"])[0] == 200  # the entry's own key
+        bare = snap["url"].split("?")[0]
+        assert fetch(server.url + bare)[0] == 401
+        assert fetch(server.url + bare + "?key=" + "0" * 32)[0] == 401
+        assert call("DELETE", f"{server.url}/api/media/{snap['id']}")[0] == 401
+        assert call("DELETE", f"{server.url}/api/media/{snap['id']}", headers=bearer)[0] == 200
+    finally:
+        server.stop()
+
+
+def test_the_library_page_works_under_its_content_security_policy(media_server, open_page):
+    publisher = Publisher(media_server.url, "csp").start()
+    try:
+        status, _snap = call("POST", media_server.url + "/api/snapshots", {"source": "csp"})
+    finally:
+        publisher.stop()
+    assert status == 201
+    page = open_page(media_server.url + "/media", enforce_csp=True)
+    page.locator("article.media-item img").first.wait_for(timeout=15000)
+    assert page.locator("article.media-item").count() >= 1
