@@ -85,6 +85,12 @@ class Publisher:
                 return
             time.sleep(1 / self.fps)
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def processed(self):
         """Return how many processed frames came back so far."""
         return self.client.counts["response_back"]

@@ -32,11 +32,8 @@ def record(server, source, seconds, publisher):
 
 
 def test_a_5_s_recording_of_the_face_plays_in_chromium(media_server, open_page, artifacts):
-    publisher = Publisher(media_server.url, "face").start()
-    try:
+    with Publisher(media_server.url, "face") as publisher:
         entry, processed = record(media_server, "face", 5, publisher)
-    finally:
-        publisher.stop()
     assert entry["status"] == "ok" and entry["message"] == ""
     # The tap shares the publisher's rendition: each frame it saw was recorded or dropped.
     assert abs(entry["frames"] + entry["dropped"] - processed) <= 3, (entry, processed)
@@ -68,11 +65,8 @@ def test_a_source_that_leaves_finishes_its_recording(media_server):
 
 
 def test_snapshot_list_filters_and_delete(media_server):
-    publisher = Publisher(media_server.url, "snap").start()
-    try:
+    with Publisher(media_server.url, "snap"):
         status, snap = call("POST", media_server.url + "/api/snapshots", {"source": "snap"})
-    finally:
-        publisher.stop()
     assert status == 201 and snap["kind"] == "snapshot" and snap["status"] == "ok"
     status, body = fetch(media_server.url + snap["url"])
     assert status == 200 and body[:2] == b"\xff\xd8" and len(body) == snap["bytes"]
@@ -124,11 +118,8 @@ def test_traversal_in_any_parameter_is_refused(media_server, bad):
 
 
 def test_the_library_page_plays_and_deletes(media_server, open_page, artifacts):
-    publisher = Publisher(media_server.url, "page").start()
-    try:
+    with Publisher(media_server.url, "page") as publisher:
         entry, _processed = record(media_server, "page", 2, publisher)
-    finally:
-        publisher.stop()
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page = open_page(media_server.url + "/media", viewport=viewport)
         card = page.locator(f'article[data-id="{entry["id"]}"]')
@@ -164,13 +155,10 @@ def test_beyond_loopback_the_api_needs_the_token_and_files_their_key(artifacts, 
                            env={"ACCESS_TOKEN": token}).wait_ready()
     bearer = {"Authorization": f"Bearer {token}"}
     try:
-        publisher = Publisher(server.url, "guarded", auth_token=token).start()
-        try:
+        with Publisher(server.url, "guarded", auth_token=token):
             assert call("POST", server.url + "/api/snapshots", {"source": "guarded"})[0] == 401
             status, snap = call("POST", server.url + "/api/snapshots", {"source": "guarded"}, bearer)
             assert status == 201
-        finally:
-            publisher.stop()
         status, answer = call("GET", server.url + "/api/media")
         assert status == 401 and "access token" in answer["error"]["message"]
         assert call("GET", server.url + "/api/media", headers=bearer)[1]["total"] == 1
@@ -185,11 +173,8 @@ def test_beyond_loopback_the_api_needs_the_token_and_files_their_key(artifacts, 
 
 
 def test_the_library_page_works_under_its_content_security_policy(media_server, open_page):
-    publisher = Publisher(media_server.url, "csp").start()
-    try:
+    with Publisher(media_server.url, "csp"):
         status, _snap = call("POST", media_server.url + "/api/snapshots", {"source": "csp"})
-    finally:
-        publisher.stop()
     assert status == 201
     page = open_page(media_server.url + "/media", enforce_csp=True)
     page.locator("article.media-item img").first.wait_for(timeout=15000)
