@@ -80,8 +80,9 @@ def _register_events(socketio, hub, library, token):
             if action in ("stop", "status"):
                 if running is None:
                     return {"status": "idle"}
-                if action == "stop":
-                    library.active[running].stop()  # the `recording` event brings the result
+                recorder = library.active.get(running)
+                if action == "stop" and recorder is not None:
+                    recorder.stop()  # the `recording` event brings the finished entry
                 return entry_json(library.entry(running), token)
             raise MediaError('record takes {"action": "start", "stop" or "status"}', "bad_record")
         except MediaError as exc:

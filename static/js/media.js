@@ -58,7 +58,7 @@ function card(item) {
   const rows = [
     ['Source', item.source],
     ['Date', new Date(item.created * 1000).toLocaleString()],
-    ...(item.kind === 'recording' ? [['Duration', clock(item.duration_s)], ['Frames', String(item.frames)],
+    ...(item.kind === 'recording' ? [['Duration', clock(Math.round(item.duration_s))], ['Frames', String(item.frames)],
       ['Dropped', String(item.dropped)]] : []),
     ['Size', size(item.bytes)],
     ['Status', item.message ? `${item.status}: ${item.message}` : item.status],
