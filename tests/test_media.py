@@ -179,3 +179,15 @@ def test_the_library_page_works_under_its_content_security_policy(media_server, 
     page = open_page(media_server.url + "/media", enforce_csp=True)
     page.locator("article.media-item img").first.wait_for(timeout=15000)
     assert page.locator("article.media-item").count() >= 1
+
+
+def test_the_library_page_stops_a_running_recording(media_server, open_page):
+    with Publisher(media_server.url, "stopme"):
+        status, entry = call("POST", media_server.url + "/api/recordings", {"source": "stopme"})
+        assert status == 201
+        page = open_page(media_server.url + "/media")
+        running = page.locator(f'article[data-id="{entry["id"]}"][data-status="recording"]')
+        running.locator("button.stop").click(timeout=15000)
+        page.locator(f'article[data-id="{entry["id"]}"][data-status="ok"]').wait_for(timeout=20000)
+    finished = call("GET", f"{media_server.url}/api/media/{entry['id']}")[1]
+    assert finished["status"] == "ok" and finished["frames"] > 0

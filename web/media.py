@@ -88,21 +88,28 @@ def _register_events(socketio, hub, library, token):
         except MediaError as exc:
             return error_json(exc)
 
+    pending = set()  # pages with a snapshot on its way: one each, so a page cannot pile them up
+
     @socketio.on("snapshot")
     def on_snapshot(*_args):
         # It waits for the next frame, which may be one this very connection sends: so not
         # here, where it would hold this connection's messages, but in a task of its own.
         sid = request.sid
         try:
+            if sid in pending:
+                raise MediaError("a snapshot is being taken already", "snapshot_pending")
             source, settings = watched(sid)
         except MediaError as exc:
             return error_json(exc)
+        pending.add(sid)
 
         def take():
             try:
                 answer = entry_json(library.snapshot(source, settings, sid=sid), token)
             except MediaError as exc:
                 answer = error_json(exc)
+            finally:
+                pending.discard(sid)
             socketio.emit("snapshot_saved", answer, to=sid)
 
         socketio.start_background_task(take)

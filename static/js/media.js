@@ -54,30 +54,48 @@ function element(tag, attributes = {}, text = '') {
 function card(item) {
   const article = element('article', { class: 'media-item', 'data-id': item.id, 'data-status': item.status });
   const thumb = element('img', { src: item.thumbnail_url, alt: `${item.kind} of ${item.source}`, loading: 'lazy' });
-  const facts = element('dl', { class: 'facts' });
+  article.append(thumb, facts(item), actions(item));
+  return article;
+}
+
+function facts(item) {
+  const list = element('dl', { class: 'facts' });
+  const recording = item.kind === 'recording' ? [
+    ['Duration', clock(Math.round(item.duration_s))],
+    ['Frames', String(item.frames)],
+    ['Dropped', String(item.dropped)],
+  ] : [];
   const rows = [
     ['Source', item.source],
     ['Date', new Date(item.created * 1000).toLocaleString()],
-    ...(item.kind === 'recording' ? [['Duration', clock(Math.round(item.duration_s))], ['Frames', String(item.frames)],
-      ['Dropped', String(item.dropped)]] : []),
+    ...recording,
     ['Size', size(item.bytes)],
     ['Status', item.message ? `${item.status}: ${item.message}` : item.status],
   ];
   for (const [name, value] of rows) {
     const row = element('div');
     row.append(element('dt', {}, name), element('dd', {}, value));
-    facts.append(row);
+    list.append(row);
   }
-  const actions = element('div', { class: 'media-actions' });
-  const play = element('button', { type: 'button', class: 'play' }, item.kind === 'recording' ? 'Play' : 'View');
-  play.disabled = item.status === 'recording' || item.status === 'broken';
-  play.addEventListener('click', () => show(item));
-  const download = element('a', { href: `${item.url}&download=1`, class: 'button', download: '' }, 'Download');
+  return list;
+}
+
+function actions(item) {
+  const box = element('div', { class: 'media-actions' });
   const remove = element('button', { type: 'button', class: 'delete' }, 'Delete');
   remove.addEventListener('click', () => erase(item));
-  actions.append(play, download, remove);
-  article.append(thumb, facts, actions);
-  return article;
+  if (item.status === 'recording') {  // its file appears when it stops
+    const stop = element('button', { type: 'button', class: 'stop' }, 'Stop');
+    stop.addEventListener('click', () => finish(item));
+    box.append(stop, remove);
+    return box;
+  }
+  const play = element('button', { type: 'button', class: 'play' }, item.kind === 'recording' ? 'Play' : 'View');
+  play.disabled = item.status === 'broken';
+  play.addEventListener('click', () => show(item));
+  const download = element('a', { href: `${item.url}&download=1`, class: 'button', download: '' }, 'Download');
+  box.append(play, download, remove);
+  return box;
 }
 
 function show(item) {
@@ -88,6 +106,15 @@ function show(item) {
   if (item.kind === 'recording') video.src = item.url;
   else image.src = item.url;
   $('player').showModal();
+}
+
+async function finish(item) {
+  try {
+    await api('POST', `/api/recordings/${item.id}/stop`);
+    await load();
+  } catch (error) {
+    notice.show('stop', `Could not stop: ${error.message}`);
+  }
 }
 
 async function erase(item) {
