@@ -191,3 +191,22 @@ def test_the_library_page_stops_a_running_recording(media_server, open_page):
         page.locator(f'article[data-id="{entry["id"]}"][data-status="ok"]').wait_for(timeout=20000)
     finished = call("GET", f"{media_server.url}/api/media/{entry['id']}")[1]
     assert finished["status"] == "ok" and finished["frames"] > 0
+
+
+RAW = {"noise": False, "filter": False, "lips": False, "stamp": False}
+
+
+def test_the_raw_input_is_recorded_beside_the_processed_output(media_server):
+    with Publisher(media_server.url, "both"):
+        started = [call("POST", media_server.url + "/api/recordings", {"source": "both", **extra})
+                   for extra in ({}, {"settings": RAW})]
+        assert [status for status, _entry in started] == [201, 201]
+        time.sleep(2)
+        done = [call("POST", f"{media_server.url}/api/recordings/{entry['id']}/stop")[1]
+                for _status, entry in started]
+    assert [entry["status"] for entry in done] == ["ok", "ok"]
+    processed, raw = done
+    assert abs(processed["frames"] - raw["frames"]) <= 3 and raw["frames"] > 10
+    status, answer = call("POST", media_server.url + "/api/recordings",
+                          {"source": "both", "settings": {"lips": "maybe"}})
+    assert status == 400 and "lips" in answer["error"]["message"]
