@@ -1,57 +1,17 @@
 """The media library: starts and stops recordings, takes snapshots, lists and deletes items."""
 
-import dataclasses
 import logging
 import threading
 import time
 
+from .limits import MediaError, MediaLimits
 from .recorder import Recorder
 from .reconcile import finish_file, reconcile
+from .snapshot import FirstFrame
 from .store import MediaStore, new_id
 
 log = logging.getLogger(__name__)
 WAIT_STEP_S = 0.02
-
-
-class MediaError(Exception):
-    """A request the library refuses, with a code and the HTTP status that fits it."""
-
-    def __init__(self, message, code, status=400):
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
-
-
-@dataclasses.dataclass(frozen=True)
-class MediaLimits:
-    """How long, how many and how much."""
-
-    max_recording_s: float = 600.0
-    quota_mb: float = 2048.0
-    max_recordings: int = 4
-    snapshot_wait_s: float = 5.0
-
-    @property
-    def quota_bytes(self):
-        """Return the quota in bytes (0: none)."""
-        return int(self.quota_mb * 2**20)
-
-
-class _Snapshot:
-    """A tap that keeps the first frame it gets."""
-
-    def __init__(self):
-        self.jpeg = None
-        self.ended = None
-        self.ready = threading.Event()
-
-    def deliver(self, jpeg, _meta):
-        if self.jpeg is None:
-            self.jpeg = jpeg
-        self.ready.set()
-
-    def end(self, _state, message):
-        self.ended = message
-        self.ready.set()
 
 
 class MediaLibrary:
@@ -168,7 +128,7 @@ class MediaLibrary:
     def snapshot(self, source, settings, sid=None):
         """Save the next processed frame of `source` as a JPEG; return its row."""
         self._check_room()
-        tap = _Snapshot()
+        tap = FirstFrame()
         rendition = self.graph.attach(source, settings, tap, sid)
         if rendition is None:
             raise _unknown(source)
