@@ -7,13 +7,14 @@ import logging
 import os
 import pathlib
 import platform
+import tempfile
 import time
 
 import psutil
 
 from protocol import STAGES
 
-from . import fairness, lip_accuracy, pipeline_bench, report
+from . import fairness, lip_accuracy, pipeline_bench, recording, report
 from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
@@ -42,7 +43,7 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
-                        "pipeline,motion,load,transport,far,fairness")
+                        "pipeline,motion,load,transport,far,fairness,recording")
     return parser.parse_args(argv)
 
 
@@ -112,6 +113,13 @@ def run_fairness(args):
         return fairness.run(server, args.duration, max_fps=30)
 
 
+def run_recording(args, payload):
+    """The 4x15 overload with and without a recording of one source (README, Recording and media)."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        with warm_server(args, payload, "--data-dir", data_dir) as server:
+            return recording.run(server, payload, args.overload_duration)
+
+
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -136,6 +144,10 @@ def main(argv=None):
         log.info("fairness: %s\n", json.dumps(results["fairness"]))
     if results["load"]:
         log.info("%s\n", report.load_table(results["load"]))
+    if "recording" not in skip:
+        results["recording"] = run_recording(args, payload)
+        log.info("recording under overload: %s\n", json.dumps(
+            {k: v for k, v in results["recording"].items() if not k.startswith("with")}))
     if "far" not in skip:
         with warm_server(args, payload) as server:
             results["far_link"] = run_far_link(server, args.duration, args.overload_duration,

@@ -14,7 +14,7 @@ SAMPLE_EVERY_S = 0.5
 class LoadClient:
     """One client: sends numbered frames, matches answers by sequence number."""
 
-    def __init__(self, url, payload, settings=None):
+    def __init__(self, url, payload, settings=None, auth=None):
         self.payload = payload
         self.sent_at = {}
         self.latencies = []  # (time answered, round trip ms)
@@ -25,7 +25,7 @@ class LoadClient:
         # In order: a plain client may handle a binary event's two packets out of order.
         self.sio = InOrderClient(reconnection=False)
         self.sio.on("response_back", self._on_answer)
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10, auth=auth)
         if settings:
             self.sio.call("settings", settings, timeout=10)
 
@@ -60,9 +60,13 @@ class LoadClient:
         threading.Thread(target=self.sio.disconnect, daemon=True).start()
 
 
-def run_load(server, payload, clients=1, fps=None, duration=10.0, settings=None):
-    """Run one load scenario against `server` (a bench.server.ServerProcess); return its numbers."""
-    loaders = [LoadClient(server.url, payload, settings) for _ in range(clients)]
+def run_load(server, payload, clients=1, fps=None, duration=10.0, settings=None, names=()):
+    """Run one load scenario against `server` (a bench.server.ServerProcess); return its numbers.
+
+    `names`: source names for the first clients, which makes them shared (as for recording).
+    """
+    auths = [{"source": name} for name in names] + [None] * (clients - len(names))
+    loaders = [LoadClient(server.url, payload, settings, auth) for auth in auths[:clients]]
     cpu_before, rss = server.cpu_seconds(), []
     started = time.perf_counter()
     until = started + duration

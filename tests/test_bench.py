@@ -26,4 +26,7 @@ def test_bench_smoke_writes_the_promised_numbers(tmp_path):
                 "latency_trend_ms_per_s", "fair_share_min"} <= set(numbers)
     far = results["far_link"]["far 200 ms, 15 fps"]
     assert far["delivered_fps"] > 0 and far["link_rtt_ms"] == 200 and {"p50", "p95"} <= set(far["latency_ms"])
+    recording = results["recording"]
+    assert recording["recording"]["status"] == "ok" and recording["recording"]["frames"] > 0
+    assert recording["delivered_fps_total"]["with"] > 0 and "delivered_ratio" in recording
     assert "Headline" in proc.stderr

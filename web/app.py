@@ -18,6 +18,7 @@ from .compat import check_async_mode
 from .config import load_config
 from .handshakes import HandshakeSweeper
 from .hosts import host_check
+from .media import build_library
 from .packet_guard import guard_packets
 from .serving import without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
@@ -88,6 +89,8 @@ def build_app(config):
     app.wsgi_app = host_check(app.wsgi_app, config)  # before any route or Socket.IO handshake
     hub = make_hub(socketio, pipeline, config)
     app.extensions["stream_hub"] = hub  # read by the health route and by drain()
+    app.extensions["media_library"] = build_library(config, hub, socketio,
+                                                    app.config["ACCESS_TOKEN"])
     routes.register(app)
     headers.register(app)
     events.register(socketio, hub, config, app.config["ACCESS_TOKEN"])
@@ -107,6 +110,7 @@ def drain(app):
     socketio = app.extensions["socketio"]
     hub = app.extensions["stream_hub"]
     app.extensions["handshake_sweeper"].stop()
+    app.extensions["media_library"].stop_all()  # each recording finishes its file meanwhile
     notice = ClientError("the server is stopping; reconnect in a moment",
                          code="server_stopping").as_event()
     sids = list(hub.clients)
@@ -118,6 +122,7 @@ def drain(app):
     for connection in list(socketio.server.eio.sockets.values()):
         connection.close(wait=False)
     socketio.sleep(0.3)  # lets the writers (green threads under eventlet) send what is queued
+    app.extensions["media_library"].wait_finished(2.5)
     started = time.monotonic()
     hub.stop()
     log.info("stopped the workers and pipeline processes in %.1f s", time.monotonic() - started)

@@ -51,6 +51,14 @@ def parse_args(argv=None):
                         help="serve HTTPS with a self-signed certificate (phones on the LAN)")
     parser.add_argument("--cert", help="your own certificate file for HTTPS")
     parser.add_argument("--key", help="its private key file")
+    parser.add_argument("--data-dir", help="where recordings, snapshots and their library go "
+                        "(default data/, env DATA_DIR)")
+    parser.add_argument("--max-recording-s", type=float, help="longest recording in seconds "
+                        f"(default {DEFAULTS['max_recording_s']:g}, env MAX_RECORDING_S)")
+    parser.add_argument("--media-quota-mb", type=float, help="disk space for media in MB "
+                        f"(default {DEFAULTS['media_quota_mb']:g}, env MEDIA_QUOTA_MB)")
+    parser.add_argument("--max-recordings", type=int, help="recordings at once "
+                        f"(default {DEFAULTS['max_recordings']}, env MAX_RECORDINGS)")
     return parser.parse_args(argv)
 
 

@@ -2,6 +2,7 @@
 
 import os
 
+from media import MediaLimits
 from pipeline import PipelineConfig
 from pipeline.codec import MAX_PIXELS
 from protocol import MAX_FRAME_BYTES
@@ -34,6 +35,11 @@ DEFAULTS = {
     "cert": None,
     "key": None,
     "log_level": "INFO",
+    # Recording and media (README): where, how long, how much, how many at once.
+    "data_dir": None,  # None: data/ in the repository
+    "max_recording_s": MediaLimits.max_recording_s,
+    "media_quota_mb": MediaLimits.quota_mb,
+    "max_recordings": MediaLimits.max_recordings,
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -57,6 +63,10 @@ ENVIRONMENT = {
     "MAX_CLIENTS": ("max_clients", int),
     "MAX_FPS": ("max_fps", float),
     "IDLE_TIMEOUT": ("idle_timeout", float),
+    "DATA_DIR": ("data_dir", str),
+    "MAX_RECORDING_S": ("max_recording_s", float),
+    "MEDIA_QUOTA_MB": ("media_quota_mb", float),
+    "MAX_RECORDINGS": ("max_recordings", int),
 }
 
 

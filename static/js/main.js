@@ -13,6 +13,7 @@ import { SettingsPanel } from './settings-panel.js';
 import { ShareToggle } from './share.js';
 import { SourcePicker } from './sources.js';
 import { download } from './snapshot.js';
+import { RecordControls } from './record.js';
 import { Telemetry } from './telemetry.js';
 import { saveToken } from './token.js';
 
@@ -27,6 +28,8 @@ let lastFrame = null;  // Blob of the processed frame on screen, for the snapsho
 let paused = false;
 const sources = new SourcePicker($('source'), $('source-status'), socket, { onSwitch: switchSource });
 new ShareToggle($('share'), $('share-status'), socket, () => sources.ownName);
+new RecordControls({ record: $('record'), status: $('record-status'), save: $('snapshot-server'),
+  socket, notice });
 const startHint = [...$('output-empty').childNodes];  // "Press Start camera...", kept to show again
 
 const camera = new CameraControls($('preview'), {

@@ -7,7 +7,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]  # where templates/, static/ 
 
 def register(app):
     """Add every blueprint to `app`."""
-    from . import health, page, vendor
+    from . import health, media_api, page, vendor
 
-    for module in (page, vendor, health):
+    for module in (page, vendor, health, media_api):
         app.register_blueprint(module.blueprint)

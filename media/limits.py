@@ -1,0 +1,26 @@
+"""What the library refuses, and the limits it enforces."""
+
+import dataclasses
+
+
+class MediaError(Exception):
+    """A request the library refuses, with a code and the HTTP status that fits it."""
+
+    def __init__(self, message, code, status=400):
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+@dataclasses.dataclass(frozen=True)
+class MediaLimits:
+    """How long, how many and how much."""
+
+    max_recording_s: float = 600.0
+    quota_mb: float = 2048.0
+    max_recordings: int = 4
+    snapshot_wait_s: float = 5.0
+
+    @property
+    def quota_bytes(self):
+        """Return the quota in bytes (0: none)."""
+        return int(self.quota_mb * 2**20)

@@ -1,0 +1,147 @@
+"""The data folder: a SQLite library (WAL) and the files it describes, changed together."""
+
+import logging
+import pathlib
+import re
+import secrets
+import sqlite3
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+SCHEMA = pathlib.Path(__file__).with_name("schema.sql")
+# data/ in the repository, beside the shipped test photo; git ignores what the server writes there.
+DEFAULT_DATA_DIR = pathlib.Path(__file__).resolve().parents[1] / "data"
+DATABASE = "library.sqlite3"
+FILES = "media"
+ID = re.compile(r"[0-9a-f]{16}")  # fullmatch; made by new_id(), never by a client
+KINDS = ("recording", "snapshot")
+STATUSES = ("recording", "ok", "truncated", "broken")
+# A file's name is its id and one of these endings; nothing a client sends becomes a path.
+SUFFIXES = {"recording": ".mp4", "snapshot": ".jpg", "thumbnail": ".thumb.jpg"}
+FILE_NAME = re.compile(r"([0-9a-f]{16})(\.mp4|\.jpg|\.thumb\.jpg|\.[a-z0-9.]*tmp)")
+COLUMNS = ("id", "kind", "source", "created", "duration_s", "frames", "dropped", "bytes", "width",
+           "height", "status", "message")
+
+
+def is_id(value):
+    """Tell whether `value` has the form of a media id."""
+    return isinstance(value, str) and ID.fullmatch(value) is not None
+
+
+def new_id():
+    """Return a fresh random media id."""
+    return secrets.token_hex(8)
+
+
+class MediaStore:
+    """Rows in `DATA_DIR/library.sqlite3`, files in `DATA_DIR/media/`; one connection behind a lock."""
+
+    def __init__(self, data_dir):
+        self.root = pathlib.Path(data_dir).resolve()
+        self.files = self.root / FILES
+        self.files.mkdir(parents=True, exist_ok=True)
+        # One connection shared by request threads and writer threads; the lock serialises it,
+        # and every statement is short.
+        self._db = sqlite3.connect(self.root / DATABASE, check_same_thread=False,
+                                   isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA.read_text())
+
+    def close(self):
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def path(self, media_id, role):
+        """Return the file of `media_id` for `role` ("recording", "snapshot" or "thumbnail")."""
+        if not is_id(media_id):
+            raise ValueError("not a media id")
+        return self.files / (media_id + SUFFIXES[role])
+
+    def temp_path(self, media_id, role):
+        """Return a scratch name for a file of `media_id` that becomes `path()` by rename."""
+        return self.files / (media_id + SUFFIXES[role] + ".tmp")
+
+    # Rows ----------------------------------------------------------------------------------
+
+    def insert(self, media_id, kind, source, **values):
+        """Add a row; `values` are more columns."""
+        row = {"id": media_id, "kind": kind, "source": source, "created": time.time(),
+               "status": "recording", **values}
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self._lock:
+            self._db.execute(f"INSERT INTO media ({names}) VALUES ({marks})", tuple(row.values()))
+
+    def update(self, media_id, **values):
+        """Change columns of a row."""
+        unknown = set(values) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)}")
+        sets = ", ".join(f"{name} = ?" for name in values)
+        with self._lock:
+            self._db.execute(f"UPDATE media SET {sets} WHERE id = ?", (*values.values(), media_id))
+
+    def get(self, media_id):
+        """Return the row of `media_id` as a dict, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM media WHERE id = ?", (media_id,)).fetchone()
+        return dict(row) if row else None
+
+    def query(self, source=None, kind=None, limit=50, offset=0):
+        """Return rows newest first, optionally of one source and kind, and how many match."""
+        where, args = [], []
+        if source is not None:
+            where.append("source = ?")
+            args.append(source)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM media{clause}", args).fetchone()[0]
+            rows = self._db.execute(f"SELECT * FROM media{clause} ORDER BY created DESC, id "
+                                    "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
+        return [dict(row) for row in rows], total
+
+    def bytes_used(self):
+        """Return the bytes the finished items take."""
+        with self._lock:
+            return self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM media").fetchone()[0]
+
+    def delete(self, media_id):
+        """Remove an item's files, then its row; return whether there was a row."""
+        for role in ("recording", "snapshot", "thumbnail"):
+            self.path(media_id, role).unlink(missing_ok=True)
+        with self._lock:
+            return self._db.execute("DELETE FROM media WHERE id = ?", (media_id,)).rowcount > 0
+
+    # Start-up reconciliation -----------------------------------------------------------------
+
+    def main_file(self, row):
+        """Return the file that a row is about (its video or its picture)."""
+        return self.path(row["id"], row["kind"])
+
+    def orphan_files(self):
+        """Return the server-named files with no row, and scratch files a stopped write left."""
+        with self._lock:
+            ids = {row[0] for row in self._db.execute("SELECT id FROM media")}
+        found = []
+        for path in self.files.iterdir():
+            match = FILE_NAME.fullmatch(path.name)
+            if match is None:
+                continue  # not a name this server makes: not ours to remove
+            if match.group(1) not in ids or path.name.endswith("tmp"):
+                found.append(path)
+        return found
+
+    def rows_without_file(self):
+        """Return the rows whose main file is missing."""
+        rows, _total = self.query(limit=-1)
+        return [row for row in rows if not self.main_file(row).is_file()]

@@ -1,0 +1,133 @@
+'use strict';
+// The media library page: every recording and snapshot, newest first, to play, download or delete.
+
+import { Notice } from './notice.js';
+import { clock, size } from './record.js';
+import { currentToken } from './token.js';
+
+const $ = (id) => document.getElementById(id);
+const PAGE = 24;
+const notice = new Notice($('notice'));
+let offset = 0;
+
+/** Call the media API with the token (where the server needs one); return the JSON answer. */
+async function api(method, path) {
+  const token = currentToken();
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const response = await fetch(path, { method, headers });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+  return body;
+}
+
+function filters() {
+  const query = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  const kind = $('filter-kind').value;
+  const source = $('filter-source').value.trim();
+  if (kind) query.set('kind', kind);
+  if (source) query.set('source', source);
+  return query;
+}
+
+async function load() {
+  try {
+    const page = await api('GET', `/api/media?${filters()}`);
+    $('media-list').replaceChildren(...page.items.map(card));
+    $('media-empty').hidden = page.items.length > 0;
+    $('newer').disabled = offset === 0;
+    $('older').disabled = offset + page.items.length >= page.total;
+    $('page-info').textContent = page.total ? `${offset + 1}–${offset + page.items.length} of ${page.total}` : '';
+    notice.clear('load');
+  } catch (error) {
+    notice.show('load', `Could not load the library: ${error.message}`);
+  }
+}
+
+function element(tag, attributes = {}, text = '') {
+  const made = document.createElement(tag);
+  Object.entries(attributes).forEach(([name, value]) => made.setAttribute(name, value));
+  if (text) made.textContent = text;
+  return made;
+}
+
+/** Return the card of one item: thumbnail, facts, and its buttons. */
+function card(item) {
+  const article = element('article', { class: 'media-item', 'data-id': item.id, 'data-status': item.status });
+  const thumb = element('img', { src: item.thumbnail_url, alt: `${item.kind} of ${item.source}`, loading: 'lazy' });
+  article.append(thumb, facts(item), actions(item));
+  return article;
+}
+
+function facts(item) {
+  const list = element('dl', { class: 'facts' });
+  const recording = item.kind === 'recording' ? [
+    ['Duration', clock(Math.round(item.duration_s))],
+    ['Frames', String(item.frames)],
+    ['Dropped', String(item.dropped)],
+  ] : [];
+  const rows = [
+    ['Source', item.source],
+    ['Date', new Date(item.created * 1000).toLocaleString()],
+    ...recording,
+    ['Size', size(item.bytes)],
+    ['Status', item.message ? `${item.status}: ${item.message}` : item.status],
+  ];
+  for (const [name, value] of rows) {
+    const row = element('div');
+    row.append(element('dt', {}, name), element('dd', {}, value));
+    list.append(row);
+  }
+  return list;
+}
+
+function actions(item) {
+  const box = element('div', { class: 'media-actions' });
+  const remove = element('button', { type: 'button', class: 'delete' }, 'Delete');
+  remove.addEventListener('click', () => erase(item));
+  if (item.status === 'recording') {  // its file appears when it stops
+    const stop = element('button', { type: 'button', class: 'stop' }, 'Stop');
+    stop.addEventListener('click', () => finish(item));
+    box.append(stop, remove);
+    return box;
+  }
+  const play = element('button', { type: 'button', class: 'play' }, item.kind === 'recording' ? 'Play' : 'View');
+  play.disabled = item.status === 'broken';
+  play.addEventListener('click', () => show(item));
+  const download = element('a', { href: `${item.url}&download=1`, class: 'button', download: '' }, 'Download');
+  box.append(play, download, remove);
+  return box;
+}
+
+function show(item) {
+  const video = $('player-video');
+  const image = $('player-image');
+  video.hidden = item.kind !== 'recording';
+  image.hidden = item.kind === 'recording';
+  if (item.kind === 'recording') video.src = item.url;
+  else image.src = item.url;
+  $('player').showModal();
+}
+
+async function finish(item) {
+  try {
+    await api('POST', `/api/recordings/${item.id}/stop`);
+    await load();
+  } catch (error) {
+    notice.show('stop', `Could not stop: ${error.message}`);
+  }
+}
+
+async function erase(item) {
+  try {
+    await api('DELETE', `/api/media/${item.id}`);
+    await load();
+  } catch (error) {
+    notice.show('delete', `Could not delete: ${error.message}`);
+  }
+}
+
+$('player').addEventListener('close', () => { $('player-video').pause(); });
+$('filters').addEventListener('submit', (event) => { event.preventDefault(); offset = 0; load(); });
+$('newer').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); load(); });
+$('older').addEventListener('click', () => { offset += PAGE; load(); });
+load();
