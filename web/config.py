@@ -34,6 +34,9 @@ DEFAULTS = {
     "cert": None,
     "key": None,
     "log_level": "INFO",
+    # Watch from anything (README): MJPEG streams at once, and cameras the server pulls itself.
+    "max_viewers": 16,
+    "cameras": (),
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -57,6 +60,8 @@ ENVIRONMENT = {
     "MAX_CLIENTS": ("max_clients", int),
     "MAX_FPS": ("max_fps", float),
     "IDLE_TIMEOUT": ("idle_timeout", float),
+    "MAX_VIEWERS": ("max_viewers", int),
+    "CAMERAS": ("cameras", lambda text: tuple(c.strip() for c in text.split(",") if c.strip())),
 }
 
 

@@ -1,0 +1,30 @@
+"""The camera wall: every shared source in a grid, live, with its state and who watches it."""
+
+import time
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from ..query_token import may_watch
+
+blueprint = Blueprint("wall", __name__)
+
+
+@blueprint.get("/cameras")
+def wall():
+    """Serve the wall page (it asks for the list itself, with the token)."""
+    return render_template("cameras.html")
+
+
+@blueprint.get("/cameras.json")
+def cameras():
+    """List the shared sources: name, state, message, seconds since a frame, viewers."""
+    if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
+                     request.environ):
+        return jsonify(error={"code": "unauthorized", "message": "this server needs its access "
+                              "token: send Authorization: Bearer TOKEN"}), 401
+    hub = current_app.extensions["stream_hub"]
+    players = current_app.extensions["frame_boards"].watching()
+    listed = hub.graph.listed(time.monotonic())
+    for entry in listed:
+        entry["players"] = players.get(entry["name"], 0)  # HTTP viewers: MJPEG and snapshots
+    return jsonify(sources=listed)
