@@ -6,56 +6,25 @@ one rendition, so ten should cost the server little more than one: one pipeline 
 frame, plus ten socket writes.
 """
 
-import http.client
 import logging
-import threading
 import time
 
-from bridge.mjpeg import MjpegParser, boundary_from_content_type
 from bridge.simulator import MjpegCameraSimulator, load_jpegs
 
+from .mjpeg_player import MjpegPlayer
 from .report import _table
 from .server import ServerProcess
 
 log = logging.getLogger("bench")
 
 CAMERA = "bench"
-READ_SIZE = 64 * 1024
-
-
-class _Viewer:
-    """One MJPEG player in a thread: counts the frames it receives."""
-
-    def __init__(self, port):
-        self.frames = 0
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.conn.request("GET", f"/video/{CAMERA}.mjpg")
-        response = self.conn.getresponse()
-        if response.status != 200:
-            raise RuntimeError(f"viewer refused: {response.status} {response.read()[:200]!r}")
-        self.parser = MjpegParser(boundary_from_content_type(response.getheader("Content-Type")))
-        self.response = response
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        try:
-            while True:
-                data = self.response.read1(READ_SIZE)
-                if not data:
-                    return
-                self.frames += len(self.parser.feed(data))
-        except (OSError, ValueError, AttributeError, http.client.HTTPException):
-            return  # closed by the bench
-
-    def close(self):
-        if self.conn.sock is not None:
-            self.conn.sock.close()
-        self.conn.close()
 
 
 def _measure(server, viewers, duration):
     """Open `viewers` players, settle, then return CPU % and FPS per viewer over `duration`."""
-    players = [_Viewer(server.port) for _ in range(viewers)]
+    players = [MjpegPlayer(f"{server.url}/video/{CAMERA}.mjpg") for _ in range(viewers)]
+    if any(player.status != 200 for player in players):
+        raise RuntimeError(f"a viewer was refused: {[p.body for p in players if p.body][:1]}")
     try:
         time.sleep(2.0)  # the rendition starts and every player has its first frames
         cpu0, frames0, t0 = server.cpu_seconds(), [p.frames for p in players], time.monotonic()

@@ -12,11 +12,9 @@ import urllib.parse
 import psutil
 
 from bench import server as bench_server
-from bridge.mjpeg import MjpegParser, boundary_from_content_type
+from bench.mjpeg_player import MjpegPlayer
 
 from .server_process import ROOT, free_port
-
-READ_SIZE = 64 * 1024
 
 
 def get(url, headers=None, timeout=10.0):
@@ -32,64 +30,33 @@ def get(url, headers=None, timeout=10.0):
         conn.close()
 
 
-class MjpegViewer:
-    """Plays `url` in a thread like any MJPEG player, keeping frame arrival times and the newest frame."""
+class MjpegViewer(MjpegPlayer):
+    """An MJPEG player that keeps frame arrival times and the newest frame, and waits for them."""
 
     def __init__(self, url, headers=None, timeout=30.0):
-        parts = urllib.parse.urlsplit(url)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        self.conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                          headers=headers or {})
-        self.response = self.conn.getresponse()
-        self.status = self.response.status
         self.times = []
         self.latest = None
-        self.ended = threading.Event()
         self._cond = threading.Condition()
-        if self.status == 200:
-            boundary = boundary_from_content_type(self.response.getheader("Content-Type"))
-            self.parser = MjpegParser(boundary)
-            threading.Thread(target=self._read, daemon=True).start()
-        else:
-            self.body = self.response.read()
-            self.ended.set()
+        super().__init__(url, headers, timeout)
 
-    def _read(self):
-        try:
-            while True:
-                data = self.response.read1(READ_SIZE)
-                if not data:
-                    return
-                for frame in self.parser.feed(data):
-                    with self._cond:
-                        self.times.append(time.monotonic())
-                        self.latest = frame
-                        self._cond.notify_all()
-        except (OSError, ValueError, AttributeError, http.client.HTTPException):
-            return  # hung up (close() from the test's thread leaves http.client half torn down)
-        finally:
-            self.ended.set()
-            with self._cond:
-                self._cond.notify_all()
+    def on_frame(self, jpeg):
+        with self._cond:
+            if jpeg is not None:
+                self.times.append(time.monotonic())
+                self.latest = jpeg
+            self._cond.notify_all()
 
     def wait_for(self, count, timeout=60.0):
         """Wait until `count` frames have arrived; return the newest."""
         with self._cond:
-            if not self._cond.wait_for(lambda: len(self.times) >= count or self.ended.is_set(),
-                                       timeout) or len(self.times) < count:
+            self._cond.wait_for(lambda: len(self.times) >= count or self.ended.is_set(), timeout)
+            if len(self.times) < count:
                 raise AssertionError(f"{len(self.times)} of {count} frames in {timeout} s")
             return self.latest
 
     def rate(self, start, end):
         """Frames a second that arrived between monotonic times `start` and `end`."""
         return sum(start <= t < end for t in self.times) / (end - start)
-
-    def close(self):
-        """Hang up."""
-        sock = self.conn.sock
-        if sock is not None:
-            sock.close()
-        self.conn.close()
 
 
 class GunicornServer(bench_server.ServerProcess):
