@@ -6,6 +6,9 @@ from protocol import ClientError
 
 from .frame_board import FrameBoard
 
+# Snapshots waiting for a frame at once: each holds a server thread for up to a couple of seconds.
+MAX_SNAPSHOTS = 8
+
 
 class FrameBoards:
     """Attaches a board to a rendition for its first viewer and detaches it after its last.
@@ -17,6 +20,7 @@ class FrameBoards:
         self.graph = graph
         self.max_streams = max_streams
         self.streams = 0
+        self.snapshots = 0
         self.sleep = sleep  # eventlet's, in eventlet mode (see FrameBoard)
         self._boards = {}  # (name, Settings) -> FrameBoard
         self._lock = threading.Lock()  # taken before the graph's lock, never inside it
@@ -24,12 +28,16 @@ class FrameBoards:
     def join(self, name, settings, stream=True):
         """Return the board of `name` with `settings`, or None if it is missing or private.
 
-        Raise ClientError `too_many_viewers` when `stream` and every stream slot is taken.
+        Raise ClientError `too_many_viewers` when every stream (or snapshot) slot is taken.
         """
         with self._lock:
             if stream and self.streams >= self.max_streams:
                 raise ClientError(f"{self.streams} video streams are playing, the most this server "
                                   f"serves at once; try again later", code="too_many_viewers")
+            if not stream and self.snapshots >= MAX_SNAPSHOTS:
+                raise ClientError(f"{self.snapshots} snapshots are waiting for frames, the most "
+                                  f"this server takes at once; try again later",
+                                  code="too_many_viewers")
             board = self._boards.get((name, settings))
             if board is None or board.ended is not None:
                 board = FrameBoard(name, settings, self.sleep)
@@ -38,19 +46,25 @@ class FrameBoards:
                     return None
                 self._boards[(name, settings)] = board
             board.viewers += 1
-            self.streams += stream
+            self._count(stream, 1)
             return board
 
     def leave(self, board, stream=True):
         """Take one viewer off `board`; detach it from its rendition after the last."""
         with self._lock:
             board.viewers -= 1
-            self.streams -= stream
+            self._count(stream, -1)
             if board.viewers > 0:
                 return
             if self._boards.get((board.name, board.settings)) is board:
                 del self._boards[(board.name, board.settings)]
         self.graph.detach(board, board.rendition)
+
+    def _count(self, stream, change):
+        if stream:
+            self.streams += change
+        else:
+            self.snapshots += change
 
     def watching(self):
         """Return {source name: HTTP viewers}, for the camera wall."""

@@ -5,6 +5,7 @@
 import { currentToken } from './token.js';
 
 const REFRESH_MS = 2000;
+const STALE_AFTER_S = 5;  // no frame for this long: say so, even if the sender did not
 const $ = (id) => document.getElementById(id);
 const token = currentToken();
 const tiles = new Map();  // name -> the tile's figure
@@ -17,7 +18,9 @@ function withToken(path, separator) {
 /** The text under a tile: its state, and how many watch it over Socket.IO and over HTTP. */
 function describe(source) {
   const watching = source.viewers + source.players;
-  const state = source.state === 'stale' ? (source.message || 'stale') : 'live';
+  let state = 'live';
+  if (source.state === 'stale') state = source.message || 'stale';
+  else if (source.idle_s >= STALE_AFTER_S) state = `no frame for ${Math.floor(source.idle_s)} s`;
   return { state, watching: `${watching} watching` };
 }
 
@@ -59,7 +62,7 @@ function render(sources) {
       $('wall').append(tile);
     }
     const text = describe(source);
-    tile.dataset.state = source.state;
+    tile.dataset.state = text.state === 'live' ? 'live' : 'stale';
     tile.querySelector('.state').textContent = text.state;
     tile.querySelector('.watching').textContent = text.watching;
   }
