@@ -27,7 +27,7 @@ class Bridge:
         self.uplink = uplink or Uplink(server_url, name, token=token,
                                        response_timeout_s=response_timeout_s,
                                        on_processed=on_processed)
-        self.watch = StaleWatch(self.slot, stale_after_s, self._report_status)
+        self.watch = StaleWatch(self.slot, stale_after_s, self._report_status, name=name)
         self.on_status = on_status
         self.stats_every_s = stats_every_s
         self._stop = threading.Event()

@@ -25,12 +25,14 @@ class LocalSource:
         self.name = name
         # Never a Socket.IO sid: events addressed to it reach nobody.
         self.sid = f"server-camera:{name}:{secrets.token_hex(4)}"
-        self.sent = self.refused = self.processed = self.timeouts = 0
+        self.sent = self.refused = self.timeouts = 0
         self.connects = 1
         self.source = None
 
     def __repr__(self):
         return f"LocalSource({self.name!r})"
+
+    processed = property(lambda self: self.sent, doc="Frames taken (each one, as no link drops any).")
 
     def open(self):
         """Take the name and add the source; raise ClientError `source_taken` if it is held."""
