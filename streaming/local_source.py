@@ -32,7 +32,8 @@ class LocalSource:
     def __repr__(self):
         return f"LocalSource({self.name!r})"
 
-    processed = property(lambda self: self.sent, doc="Frames taken (each one, as no link drops any).")
+    processed = property(lambda self: self.sent,
+                         doc="Frames taken: all that were sent, as no link drops any.")
 
     def open(self):
         """Take the name and add the source; raise ClientError `source_taken` if it is held."""
@@ -72,10 +73,7 @@ class LocalSource:
         source = self.source
         if source is None:
             return
-        source.status = {"state": state, "message": message}
-        for viewer in source.viewers():
-            self.hub.emit("source_status", {"source": self.name, **source.status}, to=viewer.sid)
-        self.hub._announce_sources()
+        self.hub.tell_status(source, state, message)
 
     def close(self):
         """Remove the source: its viewers fall back, its HTTP streams end, the name frees."""
