@@ -16,12 +16,14 @@ class FrameBoards:
     `max_streams` caps the open streams: each holds a server thread while it plays.
     """
 
-    def __init__(self, graph, max_streams, sleep=None):
+    def __init__(self, graph, max_streams, sleep=None, on_change=None):
         self.graph = graph
         self.max_streams = max_streams
         self.streams = 0
         self.snapshots = 0
         self.sleep = sleep  # eventlet's, in eventlet mode (see FrameBoard)
+        # Called after a stream starts or ends, so the sources list (and an owner) sees it.
+        self.on_change = on_change or (lambda: None)
         self._boards = {}  # (name, Settings) -> FrameBoard
         self._lock = threading.Lock()  # taken before the graph's lock, never inside it
 
@@ -47,32 +49,28 @@ class FrameBoards:
                 self._boards[(name, settings)] = board
             board.viewers += 1
             self._count(stream, 1)
-            return board
+        if stream:
+            self.on_change()
+        return board
 
     def leave(self, board, stream=True):
         """Take one viewer off `board`; detach it from its rendition after the last."""
         with self._lock:
             board.viewers -= 1
             self._count(stream, -1)
-            if board.viewers > 0:
-                return
-            if self._boards.get((board.name, board.settings)) is board:
+            last = board.viewers == 0
+            if last and self._boards.get((board.name, board.settings)) is board:
                 del self._boards[(board.name, board.settings)]
-        self.graph.detach(board, board.rendition)
+        if last:
+            self.graph.detach(board, board.rendition)
+        if stream:
+            self.on_change()
 
     def _count(self, stream, change):
         if stream:
             self.streams += change
         else:
             self.snapshots += change
-
-    def watching(self):
-        """Return {source name: HTTP viewers}, for the camera wall."""
-        with self._lock:
-            counts = {}
-            for (name, _), board in self._boards.items():
-                counts[name] = counts.get(name, 0) + board.viewers
-            return counts
 
     def end_all(self, message):
         """End every board's streams (the server is stopping)."""

@@ -66,7 +66,7 @@ class LocalSource:
         for rendition in source.publish(Upload(jpeg, self.sent)):
             self.hub.pool.submit(rendition)
         if first:
-            self.hub._announce_sources()
+            self.hub.announce_sources()
 
     def set_status(self, state, message):
         """Record live/stale, as a bridge's `source_status` does, and tell the viewers."""

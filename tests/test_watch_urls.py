@@ -191,3 +191,27 @@ def test_more_viewers_than_the_cap_get_503(watch_server):
     finally:
         for viewer in viewers:
             viewer.close()
+
+
+def _players_seen(client, name, count):
+    """Wait for a `sources` list in which `name` has `count` HTTP players."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        listed = client.next("sources", timeout=30)
+        if any(s["name"] == name and s["players"] == count for s in listed):
+            return
+    raise AssertionError(f"{name} never listed with {count} players")
+
+
+def test_an_owner_sees_its_http_players_in_the_sources_list(watch_server):
+    stop = threading.Event()
+    client, name = _publish(watch_server.url, stop, source=unique_name())
+    try:
+        viewer = MjpegViewer(f"{watch_server.url}/video/{name}.mjpg")
+        viewer.wait_for(1)
+        _players_seen(client, name, 1)
+        viewer.close()
+        _players_seen(client, name, 0)  # at the server's next write to the closed socket
+    finally:
+        stop.set()
+        client.close()

@@ -1,7 +1,5 @@
 """The camera wall: every shared source in a grid, live, with its state and who watches it."""
 
-import time
-
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..query_token import may_watch
@@ -17,14 +15,9 @@ def wall():
 
 @blueprint.get("/cameras.json")
 def cameras():
-    """List the shared sources: name, state, message, seconds since a frame, viewers."""
+    """List the shared sources, as the `sources` event does (players: HTTP viewers)."""
     if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
                      request.environ):
         return jsonify(error={"code": "unauthorized", "message": "this server needs its access "
                               "token: send Authorization: Bearer TOKEN"}), 401
-    hub = current_app.extensions["stream_hub"]
-    players = current_app.extensions["frame_boards"].watching()
-    listed = hub.graph.listed(time.monotonic())
-    for entry in listed:
-        entry["players"] = players.get(entry["name"], 0)  # HTTP viewers: MJPEG and snapshots
-    return jsonify(sources=listed)
+    return jsonify(sources=current_app.extensions["stream_hub"].list_sources())
