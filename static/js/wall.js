@@ -20,6 +20,7 @@ function describe(source) {
   const watching = source.viewers + source.players;
   let state = 'live';
   if (source.state === 'stale') state = source.message || 'stale';
+  else if (source.frames === 0) state = 'no frame yet';
   else if (source.idle_s >= STALE_AFTER_S) state = `no frame for ${Math.floor(source.idle_s)} s`;
   return { state, watching: `${watching} watching` };
 }

@@ -1,5 +1,7 @@
 """The camera wall: every shared source in a grid, live, with its state and who watches it."""
 
+import time
+
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..query_token import may_watch
@@ -15,9 +17,13 @@ def wall():
 
 @blueprint.get("/cameras.json")
 def cameras():
-    """List the shared sources, as the `sources` event does (players: HTTP viewers)."""
+    """List every shared source, with the fields of the `sources` event."""
     if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
                      request.environ):
         return jsonify(error={"code": "unauthorized", "message": "this server needs its access "
                               "token: send Authorization: Bearer TOKEN"}), 401
-    return jsonify(sources=current_app.extensions["stream_hub"].list_sources())
+    # Unlike the `sources` event, a shared source that has sent no frame yet is listed too:
+    # a --camera that is down belongs on the wall, saying so.
+    now = time.monotonic()
+    sources = list(current_app.extensions["stream_hub"].sources.values())
+    return jsonify(sources=[source.describe(now) for source in sources if source.shared])
