@@ -26,7 +26,8 @@ def cameras(artifacts):
     push_port = free_port()
     server = ServerProcess(artifacts, "--camera", f"arduino={arduino.stream_url}",
                            "--camera", f"circuitpython={circuitpython.stream_url}",
-                           "--camera", f"pushed=ws://127.0.0.1:{push_port}/ws").wait_ready()
+                           "--camera", f"pushed=ws://127.0.0.1:{push_port}/ws",
+                           "--camera", f"down=http://127.0.0.1:{free_port()}/stream").wait_ready()
     pusher = PushCameraSimulator(f"ws://127.0.0.1:{push_port}/ws", load_jpegs(), fps=FPS,
                                  redial_s=0.5).start()
     yield server, {"arduino": arduino, "circuitpython": circuitpython}
@@ -81,6 +82,19 @@ def test_a_camera_that_dies_goes_stale_then_live_when_it_returns(cameras):
             again.stop()
     finally:
         watcher.close()
+
+
+def test_a_camera_that_never_answers_is_on_the_wall_saying_so(cameras):
+    server, _ = cameras
+    wait_until(lambda: _state(server, "down")[0] == "stale", what="stale")
+    assert _state(server, "down")[1] == "no frame from the camera yet (5 s)"
+    assert get(server.url + "/snapshot/down.jpg")[0] == 503  # shared, but nothing to show
+    client = RecordingClient(server.url)
+    try:
+        names = [s["name"] for s in client.sio.call("list_sources", timeout=10)]
+    finally:
+        client.close()
+    assert "down" not in names and "arduino" in names  # the page lists only what it can show
 
 
 def test_a_camera_name_cannot_be_taken_by_a_client(cameras):
