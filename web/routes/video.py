@@ -5,6 +5,8 @@ viewers with the same settings share one rendition, so ten cost one pipeline run
 """
 
 import logging
+import select
+import socket
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -58,7 +60,7 @@ def _part(jpeg):
             .encode("ascii") + jpeg + b"\r\n")
 
 
-def frames(boards, board):
+def frames(board, leave, sock=None):
     """Yield the newest frame each time the viewer's socket takes one; nothing queues."""
     sent = skipped = 0
     jpeg = None
@@ -71,11 +73,25 @@ def frames(boards, board):
                 sent = number
             elif board.ended is not None:
                 return  # the source left or stopped sharing: the stream ends cleanly
+            elif jpeg is None and _hung_up(sock):
+                return  # no frame to write yet, so a write cannot tell us the viewer left
             if jpeg is not None:
                 yield _part(jpeg)
     finally:
-        boards.leave(board)
+        leave()
         log.debug("video viewer of %s left: %d frames sent, %d skipped", board.name, sent, skipped)
+
+
+def _hung_up(sock):
+    """Tell whether the viewer closed its end (its socket reads as ended), without reading data."""
+    if sock is None:
+        return False
+    try:
+        # Polled first: the socket has a send timeout, and recv would wait that long for data.
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 @blueprint.get("/video/<name>.mjpg")
@@ -84,12 +100,22 @@ def video(name):
     board, error = _join(name, stream=True)
     if error is not None:
         return error
+    boards = current_app.extensions["frame_boards"]
+    left = []
+
+    def leave():
+        # Once, whether the stream ran to its end or never started (a HEAD request, say).
+        if not left:
+            left.append(True)
+            boards.leave(board)
+
     sock = request.environ.get("gunicorn.socket")
     if sock is not None:
         sock.settimeout(STALLED_S)  # see web/worker.py: a stalled viewer ends quietly
-    response = Response(frames(current_app.extensions["frame_boards"], board),
+    response = Response(frames(board, leave, sock),
                         mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}")
     response.headers["Cache-Control"] = "no-store"
+    response.call_on_close(leave)
     return response
 
 
