@@ -4,6 +4,7 @@ The server here is `gunicorn process:app` with gunicorn's access log on, pulling
 as `--camera face=...` (through $CAMERAS), so the log shows what a URL with a token leaves behind.
 """
 
+import http.client
 import json
 import subprocess
 import threading
@@ -215,3 +216,18 @@ def test_an_owner_sees_its_http_players_in_the_sources_list(watch_server):
     finally:
         stop.set()
         client.close()
+
+
+def test_head_requests_hold_no_stream_slot(watch_server):
+    for _ in range(10):  # more than the cap of 4: a leaked slot would refuse the viewer below
+        conn = http.client.HTTPConnection("127.0.0.1", watch_server.port, timeout=10)
+        conn.request("HEAD", "/video/face.mjpg")
+        assert conn.getresponse().status == 200
+        conn.close()
+    wait_until(lambda: _players(watch_server, "face") == 0, timeout=20, what="no players left")
+    viewer = MjpegViewer(watch_server.url + "/video/face.mjpg")
+    try:
+        assert viewer.status == 200
+        viewer.wait_for(1)
+    finally:
+        viewer.close()
