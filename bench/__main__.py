@@ -20,6 +20,7 @@ from .far_link import run_far_link
 from .load import run_load
 from .motion_clips import MOVES
 from .server import SEED_STYLE, ServerProcess
+from .watch_viewers import run_watch, watch_table
 
 log = logging.getLogger("bench")
 
@@ -43,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
-                        "pipeline,motion,load,transport,far,fairness,recording")
+                        "pipeline,motion,load,transport,far,fairness,recording,watch")
     return parser.parse_args(argv)
 
 
@@ -153,6 +154,9 @@ def main(argv=None):
             results["far_link"] = run_far_link(server, args.duration, args.overload_duration,
                                                  settle_s=1.0 if args.smoke else 4.0)
         log.info("%s\n", report.far_link_table(results["far_link"]))
+    if "watch" not in skip:
+        results["watch"] = run_watch(args.duration)
+        log.info("%s\n", watch_table(results["watch"]))
     log.info("%s", report.headline(results))
     out = pathlib.Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,14 +16,18 @@ class Bridge:
     """Relays frames from `camera` to the server as source `name`; start() returns at once."""
 
     def __init__(self, camera, server_url, name, token=None, stale_after_s=5.0,
-                 response_timeout_s=5.0, stats_every_s=10.0, on_processed=None, on_status=None):
+                 response_timeout_s=5.0, stats_every_s=10.0, on_processed=None, on_status=None,
+                 uplink=None):
         if not is_source_name(name):
             raise ValueError(f"source name {name!r}: use {SOURCE_NAME_RULE}")
         self.camera = camera
         self.slot = LatestJpeg()
-        self.uplink = Uplink(server_url, name, token=token, response_timeout_s=response_timeout_s,
-                             on_processed=on_processed)
-        self.watch = StaleWatch(self.slot, stale_after_s, self._report_status)
+        # `uplink` stands in for the Socket.IO uplink where the server runs the camera itself
+        # (streaming/local_source.py): same run(slot, stop), set_status and close.
+        self.uplink = uplink or Uplink(server_url, name, token=token,
+                                       response_timeout_s=response_timeout_s,
+                                       on_processed=on_processed)
+        self.watch = StaleWatch(self.slot, stale_after_s, self._report_status, name=name)
         self.on_status = on_status
         self.stats_every_s = stats_every_s
         self._stop = threading.Event()

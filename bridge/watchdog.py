@@ -11,8 +11,9 @@ log = logging.getLogger(__name__)
 class StaleWatch:
     """Turns the age of the newest frame into `live`/`stale` transitions, reported once each."""
 
-    def __init__(self, slot, stale_after_s, report, clock=time.monotonic):
+    def __init__(self, slot, stale_after_s, report, clock=time.monotonic, name=None):
         self.slot = slot
+        self.label = f"camera {name}" if name else "camera"  # a server may run several
         self.stale_after_s = stale_after_s
         self.report = report
         self.state = None
@@ -32,5 +33,5 @@ class StaleWatch:
             state, message = LIVE, "frames arriving"
         if state != self.state:
             self.state = state
-            (log.warning if state == STALE else log.info)("camera %s: %s", state, message)
+            (log.warning if state == STALE else log.info)("%s %s: %s", self.label, state, message)
             self.report(state, message)

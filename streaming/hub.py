@@ -183,6 +183,10 @@ class StreamHub(SourceEvents):
             if name not in self.sources and name not in self.names:
                 return name
 
+    def announce_sources(self):
+        """Send everyone the sources list again: a count changed outside the hub (HTTP viewers)."""
+        self._announce_sources()
+
     def _announce_sources(self):
         self.emit("sources", self.list_sources())
 

@@ -90,6 +90,10 @@ class Source:
         return {
             "name": self.name,
             "viewers": len(self.others()),  # its owner watching itself is not counted
+            # People watching through a tap (an MJPEG player: FrameBoard.viewers); a tap
+            # that is no person (a recording) has no `viewers` and counts none.
+            "players": sum(getattr(tap, "viewers", 0) for r in list(self.renditions.values())
+                           for tap in list(r.taps)),
             "frames": self.frames,
             "idle_s": idle,
             **self.status,

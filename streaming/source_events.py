@@ -68,8 +68,12 @@ class SourceEvents:
                 or not isinstance(status.get("message", ""), str) or source is None):
             return self.reject(client, ClientError(
                 "status must be {'state': 'live'|'stale', 'message': str}", code="bad_status"))
-        source.status = {"state": status["state"], "message": status.get("message", "")[:200]}
+        self.tell_status(source, status["state"], status.get("message", "")[:200])
+        return {"ok": True}
+
+    def tell_status(self, source, state, message):
+        """Record a source's live/stale state and tell its viewers and everyone's list."""
+        source.status = {"state": state, "message": message}
         for viewer in source.viewers():
             self.emit("source_status", {"source": source.name, **source.status}, to=viewer.sid)
         self._announce_sources()
-        return {"ok": True}

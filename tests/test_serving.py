@@ -80,9 +80,9 @@ def test_unauthenticated_connections_are_closed_and_threads_stay_bounded(artifac
         refused = [_engineio_only(server.url) for _ in range(60)]
         worker = _worker(server)
         # An open WebSocket costs three threads in threading mode (the pool's, its reader and
-        # its writer), and the pool (2 x 32 + 8) bounds how many are open at once.
+        # its writer), and the pool (2 x 32 + 16 + 8) bounds how many are open at once.
         threads = worker.num_threads()
-        assert threads <= 3 * (2 * 32 + 8) + 40, threads
+        assert threads <= 3 * (2 * 32 + 16 + 8) + 40, threads
         time.sleep(13)  # the handshake timeout is 10 s
         assert all(_closed(sock) for sock in refused)
     finally:

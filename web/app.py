@@ -12,7 +12,7 @@ from streaming.client import ClientLimits
 from streaming.hub import StreamHub
 from streaming.pipeline_processes import PipelineProcesses
 
-from . import events, headers, routes
+from . import events, headers, routes, watch
 from .access import access_token, origin_checker
 from .compat import check_async_mode
 from .config import load_config
@@ -97,6 +97,7 @@ def build_app(config):
     sweeper = app.extensions["handshake_sweeper"] = HandshakeSweeper(socketio)
     hub.start()
     sweeper.start()
+    watch.register(app, hub, config, socketio.sleep if config["async_mode"] == "eventlet" else None)
     return app
 
 
@@ -121,6 +122,7 @@ def drain(app):
     # and one client that reads slowly must not hold up the others.
     for connection in list(socketio.server.eio.sockets.values()):
         connection.close(wait=False)
+    watch.stop(app)
     socketio.sleep(0.3)  # lets the writers (green threads under eventlet) send what is queued
     app.extensions["media_library"].wait_finished(2.5)
     started = time.monotonic()

@@ -11,6 +11,7 @@ from streaming.pipeline_child import ChildFailed
 from .access import access_token, share_urls, token_everywhere
 from .app import build_app, drain
 from .config import ASYNC_MODES, DEFAULTS, load_config
+from .server_cameras import check_cameras
 from .serving import serve_eventlet, serve_threading
 from .tls import certificate
 
@@ -47,6 +48,12 @@ def parse_args(argv=None):
                         help=f"frames a second per client (default {DEFAULTS['max_fps']:g})")
     parser.add_argument("--idle-timeout", type=float, help="seconds before an idle client is "
                         f"disconnected (default {DEFAULTS['idle_timeout']:g})")
+    parser.add_argument("--camera", dest="cameras", action="append", metavar="NAME=SOURCE",
+                        help="a camera the server pulls itself, shared as NAME: an MJPEG URL, "
+                             "ws://0.0.0.0:3001/ws, a webcam number, a video file or JPEG folder "
+                             "(repeatable, env CAMERAS, comma-separated)")
+    parser.add_argument("--max-viewers", type=int, help="MJPEG streams served at once (default "
+                        f"{DEFAULTS['max_viewers']}; each holds a server thread)")
     parser.add_argument("--https", action="store_true", default=None,
                         help="serve HTTPS with a self-signed certificate (phones on the LAN)")
     parser.add_argument("--cert", help="your own certificate file for HTTPS")
@@ -70,6 +77,7 @@ def main(argv=None, config=None):
     logging.basicConfig(level=config["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        check_cameras(config)
         tls = certificate(config)
         find_landmark_model(config["landmark_model"])  # here, before any worker starts
     except START_UP_ERRORS as exc:

@@ -40,6 +40,9 @@ DEFAULTS = {
     "max_recording_s": MediaLimits.max_recording_s,
     "media_quota_mb": MediaLimits.quota_mb,
     "max_recordings": MediaLimits.max_recordings,
+    # Watch from anything (README): MJPEG streams at once, and cameras the server pulls itself.
+    "max_viewers": 16,
+    "cameras": (),
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -67,6 +70,8 @@ ENVIRONMENT = {
     "MAX_RECORDING_S": ("max_recording_s", float),
     "MEDIA_QUOTA_MB": ("media_quota_mb", float),
     "MAX_RECORDINGS": ("max_recordings", int),
+    "MAX_VIEWERS": ("max_viewers", int),
+    "CAMERAS": ("cameras", lambda text: tuple(c.strip() for c in text.split(",") if c.strip())),
 }
 
 

@@ -41,8 +41,9 @@ def gunicorn_options(config, tls=None):
     """Return gunicorn's settings for this app: one worker, bounded threads, short timeouts."""
     host = f"[{config['host']}]" if ":" in config["host"] else config["host"]
     # A WebSocket holds its thread while it is open; a client upgrading from long-polling
-    # briefly holds two. The rest is room for page loads and refused handshakes.
-    threads = 2 * config["max_clients"] + 8
+    # briefly holds two; so does an MJPEG viewer (--max-viewers). The rest is room for page
+    # loads, snapshots and refused handshakes.
+    threads = 2 * config["max_clients"] + config["max_viewers"] + 8
     options = {
         "bind": [f"{host}:{config['port']}"],
         # Socket.IO keeps each session in one process: more workers would need sticky
@@ -104,5 +105,6 @@ def serve_eventlet(app, config, ssl_context=None):
     log.info("serving on %s://%s:%d (eventlet)", "https" if ssl_context else "http", host, port)
     # Bounded green threads, and a socket silent for a minute (a half-open one) is closed:
     # a live Socket.IO client answers the server's ping every 25 s.
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=2 * config["max_clients"] + 8,
+    eventlet.wsgi.server(listener, app, log_output=False,
+                         max_size=2 * config["max_clients"] + config["max_viewers"] + 8,
                          socket_timeout=60, keepalive=KEEPALIVE_S)

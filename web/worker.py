@@ -1,5 +1,6 @@
 """gunicorn's threaded worker, taught to tell clients and stop the pipeline when it is stopped."""
 
+import errno
 import logging
 import os
 import sys
@@ -51,7 +52,14 @@ class SocketIOWorker(ThreadWorker):
     def handle_request(self, req, conn):
         """Serve one parsed request; a WebSocket may then stay quiet as long as its pings allow."""
         conn.sock.settimeout(None)
-        return super().handle_request(req, conn)
+        try:
+            return super().handle_request(req, conn)
+        except TimeoutError:
+            # An MJPEG viewer that took nothing for its send timeout (routes/video.py): one
+            # line, not gunicorn's traceback; the broken pipe is then closed quietly.
+            log.info("let go of a video viewer that took no data for %.0f s",
+                     conn.sock.gettimeout() or 0)
+            raise OSError(errno.EPIPE, "viewer stalled") from None
 
     def handle_exit(self, sig, frame):
         """Stop accepting, then tell clients and close them so the graceful wait is short."""

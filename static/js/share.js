@@ -33,7 +33,7 @@ export class ShareToggle {
 
   onSources(list) {
     const mine = (Array.isArray(list) ? list : []).find((s) => s.name === this.ownName());
-    this.viewers = mine ? mine.viewers : 0;
+    this.viewers = mine ? mine.viewers + (mine.players || 0) : 0;  // players: MJPEG viewers
     this.render();
   }
 

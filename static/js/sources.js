@@ -22,6 +22,8 @@ export class SourcePicker {
     this.ownName = null;     // this page's own source name, from the server
     this.watching = null;    // the other source on view, null for your own
     this.rewatch = null;     // the source to watch again once a new connection lists it
+    // The source a link asked for (/?source=NAME, as the camera wall opens one).
+    this.wanted = new URLSearchParams(window.location.search).get('source');
     this.serverState = null; // the watched source's own report: {state, message}
     this.lastFrameAt = 0;
     this.timer = null;
@@ -82,7 +84,8 @@ export class SourcePicker {
     this.socket.emit('watch', { source: null, form: 'bytes' }, (ack) => {
       if (ack && ack.watching) this.ownName = ack.watching;
       this.socket.emit('list_sources', (list) => {
-        this.rewatch = this.watching;
+        this.rewatch = this.watching || this.wanted;
+        this.wanted = null;
         this.onSources(list);
       });
     });

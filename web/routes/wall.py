@@ -1,0 +1,29 @@
+"""The camera wall: every shared source in a grid, live, with its state and who watches it."""
+
+import time
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from ..query_token import may_watch
+
+blueprint = Blueprint("wall", __name__)
+
+
+@blueprint.get("/cameras")
+def wall():
+    """Serve the wall page (it asks for the list itself, with the token)."""
+    return render_template("cameras.html")
+
+
+@blueprint.get("/cameras.json")
+def cameras():
+    """List every shared source, with the fields of the `sources` event."""
+    if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
+                     request.environ):
+        return jsonify(error={"code": "unauthorized", "message": "this server needs its access "
+                              "token: send Authorization: Bearer TOKEN"}), 401
+    # Unlike the `sources` event, a shared source that has sent no frame yet is listed too:
+    # a --camera that is down belongs on the wall, saying so.
+    now = time.monotonic()
+    sources = list(current_app.extensions["stream_hub"].sources.values())
+    return jsonify(sources=[source.describe(now) for source in sources if source.shared])
