@@ -51,6 +51,8 @@ def parse_args(argv=None):
                         help="serve HTTPS with a self-signed certificate (phones on the LAN)")
     parser.add_argument("--cert", help="your own certificate file for HTTPS")
     parser.add_argument("--key", help="its private key file")
+    parser.add_argument("--message-queue", help="redis://HOST:6379/0 shared by several instances "
+                        "behind a sticky proxy (README, Scaling out; env MESSAGE_QUEUE)")
     return parser.parse_args(argv)
 
 

@@ -34,6 +34,8 @@ DEFAULTS = {
     "cert": None,
     "key": None,
     "log_level": "INFO",
+    # Several instances sharing sources through Redis (README, Scaling out); None: one process.
+    "message_queue": None,
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -57,6 +59,7 @@ ENVIRONMENT = {
     "MAX_CLIENTS": ("max_clients", int),
     "MAX_FPS": ("max_fps", float),
     "IDLE_TIMEOUT": ("idle_timeout", float),
+    "MESSAGE_QUEUE": ("message_queue", str),
 }
 
 

@@ -1,0 +1,199 @@
+"""One instance's part in a cluster: its heartbeat, the shared list, and frames both ways.
+
+Every second an instance writes its record (its live shared sources and how many of its
+viewers watch each remote one) with a short expiry, refreshes its names and its requests
+for frames, and reads everyone else's records. A dead instance stops writing, so its
+sources leave every list when its record expires. Redis being down changes nothing for
+this instance's own clients: the last list known stays until Redis answers again.
+"""
+
+import json
+import logging
+import time
+
+from pipeline import Settings
+from protocol import GONE, SettingsError
+
+from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, PREFIX, SUBSCRIPTION_TTL_S, frames_channel,
+                   instance_id, instance_key, settings_text, subscriptions_key)
+from .link import RedisLink
+from .names import ClusterNames
+from .publisher import ChannelTap, Publisher
+from .relay import Relay
+
+log = logging.getLogger(__name__)
+
+
+class Cluster:
+    """Shares a hub's sources and viewers with the other instances through Redis."""
+
+    def __init__(self, hub, url, port, runtime):
+        self.hub = hub
+        self.runtime = runtime
+        self.link = RedisLink(url)
+        self.instance = instance_id(port)
+        self.names = ClusterNames(self.link, self.instance, hub.names.grace_s)
+        self.publisher = Publisher(self.link, runtime.start_task)
+        self.relay = Relay(self.link, hub.emit, hub.pool.unsent_frames, runtime.start_task,
+                           self._ended)
+        self.remote = {}  # name -> its `sources` entry, for sources on other instances
+        self._watchers = {}  # name -> viewers on other instances
+        self._taps = {}  # (name, settings text) -> (ChannelTap, Rendition): frames sent out
+        self._shown = None  # what the list looked like when last announced
+        self._running = False
+
+    def start(self):
+        """Start the heartbeat, the publisher and the relay."""
+        self._running = True
+        self.publisher.start()
+        self.relay.start()
+        self.runtime.start_task(self._beat_loop)
+
+    def stop(self):
+        """Stop, and take this instance's record out at once rather than at its expiry."""
+        self._running = False
+        self.publisher.stop()
+        self.relay.stop()
+        try:
+            self.link.redis.delete(instance_key(self.instance))
+        except self.link.down_errors:
+            pass  # it expires by itself
+
+    # Called by the hub ------------------------------------------------------------------
+
+    def lists(self, name):
+        """Tell whether `name` is a live shared source on another instance."""
+        return isinstance(name, str) and name in self.remote
+
+    def left(self, client):
+        """Forget a client that disconnected: what it watched here and the name it held."""
+        self.relay.unwatch(client)
+        self.names.release(client.source_name, client.sid)
+
+    def merged(self, local):
+        """Return the `sources` list: this instance's entries and the others', viewers summed."""
+        here = self.relay.counts()
+        names = {entry["name"] for entry in local}
+        entries = local + [e for n, e in self.remote.items() if n not in names]
+        return [{**e, "viewers": e["viewers"] + self._watchers.get(e["name"], 0)
+                 + here.get(e["name"], 0)} for e in entries]
+
+    # The heartbeat ----------------------------------------------------------------------
+
+    def _beat_loop(self):
+        while self._running:
+            started = time.monotonic()
+            try:
+                self._beat()
+                self.link.ok()
+            except self.link.down_errors as exc:
+                self.link.failed(exc)
+            except Exception:  # a bug must not end the heartbeat, which sharing depends on
+                log.exception("cluster heartbeat failed")
+            self.runtime.sleep(max(0.05, HEARTBEAT_S - (time.monotonic() - started)))
+
+    def _beat(self):
+        redis = self.link.redis
+        seconds, micros = redis.time()
+        now_ms = seconds * 1000 + micros // 1000
+        record = {"sources": self.hub.graph.listed(time.monotonic()),
+                  "watching": self.relay.counts()}
+        with redis.pipeline(transaction=False) as pipe:
+            pipe.set(instance_key(self.instance), json.dumps(record),
+                     px=int(INSTANCE_TTL_S * 1000))
+            for name, text in self.relay.wanted():
+                key = subscriptions_key(name)
+                pipe.zadd(key, {f"{self.instance}|{text}": now_ms + SUBSCRIPTION_TTL_S * 1000})
+                pipe.pexpire(key, int(2 * SUBSCRIPTION_TTL_S * 1000))
+            pipe.execute()
+        for name in self.names.refresh():
+            self._lost_name(name)
+        self._read_records()
+        self._serve_requests(now_ms)
+        self._settle_views()
+        shown = (sorted((e["name"], e.get("state")) for e in self.remote.values()),
+                 sorted(self._watchers.items()), sorted(self.relay.counts().items()))
+        if shown != self._shown:
+            self._shown = shown
+            self.hub._announce_sources()
+
+    def _read_records(self):
+        redis = self.link.redis
+        keys = [k for k in redis.scan_iter(match=f"{PREFIX}instance:*", count=500)
+                if k.decode() != instance_key(self.instance)]
+        remote, watchers = {}, {}
+        for raw in (redis.mget(keys) if keys else []):
+            if raw is None:  # expired between the scan and the read
+                continue
+            record = json.loads(raw)
+            for entry in record.get("sources", []):
+                remote.setdefault(entry["name"], entry)
+            for name, count in record.get("watching", {}).items():
+                watchers[name] = watchers.get(name, 0) + count
+        self.remote, self._watchers = remote, watchers
+
+    # Frames for other instances ---------------------------------------------------------
+
+    def _serve_requests(self, now_ms):
+        """Attach a tap for each (source, settings) other instances ask for; detach the rest."""
+        with self.hub.graph.lock:
+            names = [s.name for s in self.hub.sources.values() if s.shared and s.frames > 0]
+        with self.link.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zremrangebyscore(subscriptions_key(name), "-inf", now_ms)
+                pipe.zrange(subscriptions_key(name), 0, -1)
+            answers = pipe.execute()[1::2]
+        wanted = {(name, member.decode().split("|", 1)[1])
+                  for name, members in zip(names, answers) for member in members}
+        for key, (tap, rendition) in list(self._taps.items()):
+            if tap.ended or key not in wanted:
+                del self._taps[key]
+                if not tap.ended:
+                    self.hub.graph.detach(tap, rendition)
+        for name, text in wanted - set(self._taps):
+            self._attach(name, text)
+
+    def _attach(self, name, text):
+        try:
+            settings = Settings().updated(json.loads(text))
+        except (SettingsError, ValueError) as exc:
+            log.warning("source %s: ignored a request for frames with bad settings: %.200s",
+                        name, exc)
+            return
+        tap = ChannelTap(frames_channel(name, text), self.publisher)
+        rendition = self.hub.graph.attach(name, settings, tap)
+        if rendition is not None:
+            self._taps[(name, text)] = (tap, rendition)
+
+    def _lost_name(self, name):
+        """Close a local source whose name its publisher took on another instance."""
+        with self.hub.graph.lock:
+            source = self.hub.sources.get(name)
+            if source is not None:
+                self.hub.graph.close_source(source)
+        log.info("source %s moved to another instance", name)
+
+    # Remote viewers -----------------------------------------------------------------------
+
+    def _settle_views(self):
+        """Move viewers of a remote source that is now here; drop those of one that left."""
+        for name in {name for name, _ in self.relay.wanted()}:
+            with self.hub.graph.lock:
+                source = self.hub.graph.visible_to(name)
+                if source is not None:
+                    for client in self.relay.take_viewers(name):
+                        if client.sid in self.hub.clients:
+                            self.hub.graph.watch(client, source)
+                    continue
+            if name not in self.remote:
+                self._ended(name, self.relay.take_viewers(name), GONE, "the source disconnected")
+
+    def _ended(self, name, viewers, state, message):
+        """Tell `viewers` that remote source `name` is out of reach; they go back to their own."""
+        for viewer in viewers:
+            self.hub.emit("source_status", {"source": name, "state": state, "message": message},
+                          to=viewer.sid)
+            with self.hub.graph.lock:
+                own = self.hub.sources.get(viewer.source_name)
+                if own is not None and viewer.sid in self.hub.clients:
+                    self.hub.graph.watch(viewer, own)

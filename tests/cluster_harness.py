@@ -1,0 +1,105 @@
+"""Redis and nginx started for tests on 127.0.0.1, on free ports, in temporary folders."""
+
+import pathlib
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis
+
+from .server_process import ROOT, ServerProcess, free_port
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+START_S = 20
+
+
+def need(binary):
+    """Return the path of `binary`, or skip the test saying how to install it."""
+    path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
+    if path is None:
+        pytest.skip(f"{binary} is not installed (`make packages` installs it from Debian)")
+    return path
+
+
+def _wait_port(port, proc, log_path, what):
+    import socket
+    deadline = time.monotonic() + START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited {proc.returncode}:\n{log_path.read_text()}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} in {START_S} s")
+
+
+class RedisServer:
+    """`redis-server` without persistence; stop() and start() again on the same port."""
+
+    def __init__(self, folder):
+        self.binary = need("redis-server")
+        self.folder = pathlib.Path(folder)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self):
+        log_path = self.folder / f"redis-{self.port}.log"
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no"],
+            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+        _wait_port(self.port, self.proc, log_path, "redis-server")
+        return self
+
+    def client(self):
+        """A client for checks made by the test itself."""
+        return redis.Redis.from_url(self.url, socket_timeout=5)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+def nginx_conf(listen, upstreams):
+    """The shipped deploy/nginx.conf with its listen port and instances replaced."""
+    text = NGINX_CONF.read_text()
+    servers = "".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n"
+                      for port in upstreams)
+    text, found = re.subn(r"(?m)^        server 127\.0\.0\.1:\d+ .*\n", "", text)
+    assert found, "deploy/nginx.conf lists no instances to replace"
+    text = text.replace("        ip_hash;\n", "        ip_hash;\n" + servers)
+    return re.sub(r"listen \d+;", f"listen 127.0.0.1:{listen};", text)
+
+
+class Nginx:
+    """nginx running deploy/nginx.conf in front of `upstreams` (ports)."""
+
+    def __init__(self, folder, upstreams):
+        self.binary = need("nginx")
+        self.prefix = pathlib.Path(folder) / "nginx"
+        (self.prefix / "tmp").mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        (self.prefix / "nginx.conf").write_text(nginx_conf(self.port, upstreams))
+        self.log_path = self.prefix / "nginx.log"
+        self.proc = subprocess.Popen([self.binary, "-p", str(self.prefix), "-c", "nginx.conf",
+                                      "-e", "stderr"],
+                                     stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
+        _wait_port(self.port, self.proc, self.log_path, "nginx")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def instance(artifacts, redis_url, token, port=None):
+    """A server instance in the cluster, with the shared token from the environment."""
+    return ServerProcess(artifacts, "--workers", "1", "--message-queue", redis_url,
+                         env={"ACCESS_TOKEN": token}, port=port)
