@@ -1,5 +1,6 @@
 """Redis and nginx started for tests on 127.0.0.1, on free ports, in temporary folders."""
 
+import logging
 import pathlib
 import re
 import shutil
@@ -103,3 +104,57 @@ def instance(artifacts, redis_url, token, port=None):
     """A server instance in the cluster, with the shared token from the environment."""
     return ServerProcess(artifacts, "--workers", "1", "--message-queue", redis_url,
                          env={"ACCESS_TOKEN": token}, port=port)
+
+
+class Cluster:
+    """Redis, `size` instances sharing it, and nginx in front of them; close() stops them all."""
+
+    def __init__(self, artifacts, folder, token, size=2):
+        self.token = token
+        self.redis = RedisServer(folder).start()
+        self.servers = [instance(artifacts, self.redis.url, token) for _ in range(size)]
+        try:
+            for server in self.servers:
+                server.wait_ready()
+            self.proxy = Nginx(folder, [server.port for server in self.servers])
+        except Exception:
+            self.close()
+            raise
+
+    def holder(self, name, timeout=START_S):
+        """Return the instance that holds source `name`, by its key in Redis."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.redis.client().get(f"camera:name:{name}")
+            if value is not None:
+                port = int(value.decode().split("|")[0].split(":")[1])
+                found = [s for s in self.servers if s.port == port]
+                if found:
+                    return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no instance holds {name} after {timeout} s")
+
+    def other(self, server):
+        """Return an instance that is not `server`."""
+        return next(s for s in self.servers if s is not server)
+
+    def close(self):
+        for stop in [getattr(self, "proxy", None), *self.servers, self.redis]:
+            if stop is not None:
+                try:
+                    stop.stop()
+                except (OSError, subprocess.SubprocessError, ValueError) as exc:
+                    logging.getLogger(__name__).warning("stopping %s: %s", stop, exc)
+
+
+def kill_hard(server):
+    """Kill an instance as a crash would: its worker, pipeline children and master, at once."""
+    import psutil
+    family = [*server.process.children(recursive=True), server.process]
+    for process in family:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
+    server.proc.wait(timeout=10)
+    psutil.wait_procs(family, timeout=10)

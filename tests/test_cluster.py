@@ -1,0 +1,189 @@
+"""Two instances behind nginx, sharing sources through Redis: all real, all on 127.0.0.1."""
+
+import time
+
+import pytest
+
+from .bridge_harness import Rig, assert_recoloured_face, unique_name, wait_until
+from .cluster_harness import Cluster, kill_hard
+from .images import face_jpeg
+from .socket_client import RecordingClient
+from .test_privacy import refusal
+
+TOKEN = "cluster-test-token"  # through nginx every client needs one, as it would in production
+WAIT_S = 60
+
+
+@pytest.fixture(scope="module")
+def cluster(artifacts, tmp_path_factory):
+    made = Cluster(artifacts, tmp_path_factory.mktemp("cluster"), TOKEN)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def rig(cluster):
+    made = Rig(cluster.proxy.url)  # cameras come in through nginx
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def viewers():
+    made = []
+
+    def connect(url, **auth):
+        client = RecordingClient(url, auth={"token": TOKEN, **auth})
+        made.append(client)
+        return client
+
+    yield connect
+    for client in made:
+        client.close()
+
+
+def listed(client):
+    """Return {name: entry} of the `sources` list the client's instance gives."""
+    return {entry["name"]: entry for entry in client.sio.call("list_sources", timeout=10)}
+
+
+def watch(client, name):
+    """Watch `name` once the client's instance lists it."""
+    wait_until(lambda: name in listed(client), timeout=WAIT_S, what=f"{name} listed")
+    assert client.sio.call("watch", {"source": name}, timeout=10) == {"watching": name}
+
+
+def frames(client, count, timeout=WAIT_S):
+    """Return the next `count` processed frames (payload, meta) the client receives."""
+    return [client.next("response_back", timeout=timeout) for _ in range(count)]
+
+
+def bridged_camera(rig):
+    """A simulated ESP32 and its bridge, through nginx; return (name, bridge, received)."""
+    name = unique_name("esp32")
+    _, bridge, received, _ = rig.camera("arduino", name=name, token=TOKEN)
+    received.wait_for(2)
+    return name, bridge, received
+
+
+def test_viewers_on_both_instances_get_the_camera_processed_once(cluster, rig, viewers):
+    name, _, _ = bridged_camera(rig)
+    holder = cluster.holder(name)
+    here, there = viewers(holder.url), viewers(cluster.other(holder).url)
+    for viewer in (here, there):
+        watch(viewer, name)
+    frames(here, 1), frames(there, 1)
+    here.drain("response_back"), there.drain("response_back")
+    got_here, got_there = frames(here, 8), frames(there, 8)
+    for payload, meta in (got_here[-1], got_there[-1]):
+        assert meta["source"] == name
+        assert_recoloured_face(payload)
+    # Processed once, on the holder: where both got the same frame, they got the same bytes
+    # (a second pipeline run would add different noise).
+    by_seq = {meta["seq"]: payload for payload, meta in got_here}
+    common = [(payload, by_seq[meta["seq"]]) for payload, meta in got_there if meta["seq"] in by_seq]
+    assert common, "no frame reached both viewers"
+    assert all(mine == theirs for mine, theirs in common)
+    # Both instances count both viewers.
+    for viewer in (here, there):
+        wait_until(lambda: listed(viewer)[name]["viewers"] == 2, timeout=WAIT_S,
+                   what="both viewers counted")
+
+
+def test_a_name_is_held_across_the_cluster(cluster, viewers):
+    name = unique_name("held")
+    claim = "c" * 24
+    viewers(cluster.servers[0].url, source=name, claim=claim).send(face_jpeg())
+    for auth in ({"source": name, "claim": "d" * 24}, {"source": name}):
+        refused = refusal(cluster.servers[1].url, {"token": TOKEN, **auth})
+        assert refused["data"]["code"] == "source_taken"
+        assert "in use on another instance" in refused["message"]
+    # Its own claim takes it over from the other instance (a publisher that moved).
+    moved = viewers(cluster.servers[1].url, source=name, claim=claim)
+    moved.next("settings")
+    assert cluster.holder(name) is cluster.servers[1]
+    assert "seq" in moved.send(face_jpeg())
+
+
+def test_the_page_works_through_nginx_over_websocket_and_polling(cluster, open_page):
+    from .browser_page import frame_after, lip_redness_gain, shown_seq, start_camera
+    no_websocket = "delete window.WebSocket;"  # the page must fall back to long-polling
+    for script, websocket in ((None, True), (no_websocket, False)):
+        page = open_page(f"{cluster.proxy.url}/#token={TOKEN}", init_script=script)
+        start_camera(page)
+        shown = frame_after(page, shown_seq(page) + 2)
+        assert lip_redness_gain(shown) > 20
+        sent_on_websocket = page.evaluate("(window.__sentFrames || []).length") > 0
+        assert sent_on_websocket == websocket
+
+
+def test_redis_restart_keeps_local_clients_and_viewing_resumes(cluster, rig, viewers):
+    name, _, received = bridged_camera(rig)
+    holder = cluster.holder(name)
+    elsewhere = cluster.other(holder)
+    there = viewers(elsewhere.url)
+    watch(there, name)
+    frames(there, 2)
+
+    cluster.redis.stop()
+    stopped_at = time.monotonic()
+    # Each instance still serves its own clients: the camera on one, a page's own frames on the other.
+    assert_recoloured_face(received.wait_for(3, after=stopped_at)[-1])
+    own = viewers(elsewhere.url)
+    own.next("settings")
+    assert "seq" in own.send(face_jpeg())
+    assert_recoloured_face(own.next("response_back", timeout=WAIT_S)[0])
+    for server in cluster.servers:
+        wait_until(lambda: "is unreachable" in server.log(), timeout=WAIT_S, what="the Redis line")
+    time.sleep(3)  # more heartbeats fail meanwhile; still one line each
+    for server in cluster.servers:
+        assert server.log().count("is unreachable") == 1
+
+    cluster.redis.start()
+    there.drain("response_back")
+    restarted_at = time.monotonic()
+    payload, meta = frames(there, 3)[-1]
+    assert meta["source"] == name
+    assert_recoloured_face(payload)
+    for server in cluster.servers:
+        wait_until(lambda: "is back" in server.log(), timeout=WAIT_S, what="the recovery line")
+        assert server.proc.poll() is None
+    print(f"viewing resumed {time.monotonic() - restarted_at:.1f} s after Redis returned")
+
+
+def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_factory, viewers):
+    cluster = Cluster(artifacts, tmp_path_factory.mktemp("dying"), TOKEN)
+    rig = Rig(cluster.proxy.url)
+    try:
+        name, bridge, received = bridged_camera(rig)
+        doomed = cluster.holder(name)
+        survivor = cluster.other(doomed)
+        only_there = unique_name("only")
+        viewers(doomed.url, source=only_there, claim="e" * 24).send(face_jpeg())
+        watcher = viewers(survivor.url)
+        watch(watcher, name)
+        wait_until(lambda: only_there in listed(watcher), timeout=WAIT_S, what="listed")
+        frames(watcher, 2)
+
+        kill_hard(doomed)
+        killed_at = time.monotonic()
+        # The bridge comes back through nginx on the survivor; the viewer there sees it again.
+        assert_recoloured_face(received.wait_for(2, after=killed_at)[-1])
+        assert cluster.holder(name) is survivor
+        watcher.drain("response_back")
+        payload, meta = frames(watcher, 2)[-1]
+        assert meta["source"] == name
+        assert_recoloured_face(payload)
+        # The dead instance's own sources leave the survivor's list within 15 s.
+        wait_until(lambda: only_there not in listed(watcher), timeout=15, what="the dead source gone")
+        gone_after = time.monotonic() - killed_at
+        assert gone_after <= 15
+        # A new viewer through nginx finds the camera and watches it.
+        late = viewers(cluster.proxy.url)
+        watch(late, name)
+        assert_recoloured_face(frames(late, 2)[-1][0])
+        assert bridge.uplink.connects >= 2
+        print(f"the dead instance's source left the list {gone_after:.1f} s after the kill")
+    finally:
+        rig.close()
+        cluster.close()
