@@ -40,6 +40,7 @@ class Cluster:
         self._watchers = {}  # name -> viewers on other instances
         self._taps = {}  # (name, settings text) -> (ChannelTap, Rendition): frames sent out
         self._shown = None  # what the list looked like when last announced
+        self._trust_after = 0.0  # (monotonic) when Redis's records are complete again
         self._running = False
 
     def start(self):
@@ -81,13 +82,20 @@ class Cluster:
     # The heartbeat ----------------------------------------------------------------------
 
     def _beat_loop(self):
+        failing = False
         while self._running:
             started = time.monotonic()
+            if failing:
+                # Redis may have come back empty: until every instance has written its record
+                # again, a source missing from Redis is not taken to have left.
+                self._trust_after = started + INSTANCE_TTL_S
             try:
                 self._beat()
                 self.link.ok()
+                failing = False
             except self.link.down_errors as exc:
                 self.link.failed(exc)
+                failing = True
             except Exception:  # a bug must not end the heartbeat, which sharing depends on
                 log.exception("cluster heartbeat failed")
             self.runtime.sleep(max(0.05, HEARTBEAT_S - (time.monotonic() - started)))
@@ -130,6 +138,8 @@ class Cluster:
                 remote.setdefault(entry["name"], entry)
             for name, count in record.get("watching", {}).items():
                 watchers[name] = watchers.get(name, 0) + count
+        if time.monotonic() < self._trust_after:
+            remote = {**self.remote, **remote}
         self.remote, self._watchers = remote, watchers
 
     # Frames for other instances ---------------------------------------------------------
