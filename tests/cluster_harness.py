@@ -8,12 +8,12 @@ import subprocess
 import time
 
 import pytest
-import redis
+
+from bench.redis_process import START_S, RedisProcess, wait_listening
 
 from .server_process import ROOT, ServerProcess, free_port
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-START_S = 20
 
 
 def need(binary):
@@ -24,47 +24,11 @@ def need(binary):
     return path
 
 
-def _wait_port(port, proc, log_path, what):
-    import socket
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited {proc.returncode}:\n{log_path.read_text()}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {port} in {START_S} s")
-
-
-class RedisServer:
-    """`redis-server` without persistence; stop() and start() again on the same port."""
+class RedisServer(RedisProcess):
+    """redis-server for a test; the test is skipped where it is not installed."""
 
     def __init__(self, folder):
-        self.binary = need("redis-server")
-        self.folder = pathlib.Path(folder)
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self):
-        log_path = self.folder / f"redis-{self.port}.log"
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no"],
-            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
-        _wait_port(self.port, self.proc, log_path, "redis-server")
-        return self
-
-    def client(self):
-        """A client for checks made by the test itself."""
-        return redis.Redis.from_url(self.url, socket_timeout=5)
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-        self.proc = None
+        super().__init__(folder, need("redis-server"))
 
 
 def nginx_conf(listen, upstreams):
@@ -89,10 +53,10 @@ class Nginx:
         self.url = f"http://127.0.0.1:{self.port}"
         (self.prefix / "nginx.conf").write_text(nginx_conf(self.port, upstreams))
         self.log_path = self.prefix / "nginx.log"
-        self.proc = subprocess.Popen([self.binary, "-p", str(self.prefix), "-c", "nginx.conf",
-                                      "-e", "stderr"],
-                                     stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
-        _wait_port(self.port, self.proc, self.log_path, "nginx")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([self.binary, "-p", str(self.prefix), "-c", "nginx.conf",
+                                          "-e", "stderr"], stdout=log, stderr=subprocess.STDOUT)
+        wait_listening(self.port, self.proc, self.log_path, "nginx")
 
     def stop(self):
         if self.proc.poll() is None:

@@ -86,4 +86,9 @@ def load_config(overrides=None, environ=os.environ):
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
     if config["async_mode"] not in ASYNC_MODES:
         raise ValueError(f"async_mode must be one of {', '.join(ASYNC_MODES)}")
+    queue = config["message_queue"]
+    if queue and not queue.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("--message-queue takes a Redis URL: redis://HOST:6379/0")
+    if queue and config["async_mode"] != "threading":
+        raise ValueError("--message-queue works in the default threading mode only")
     return config

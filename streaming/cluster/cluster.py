@@ -15,7 +15,7 @@ from pipeline import Settings
 from protocol import GONE, SettingsError
 
 from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, PREFIX, SUBSCRIPTION_TTL_S, frames_channel,
-                   instance_id, instance_key, settings_text, subscriptions_key)
+                   instance_id, instance_key, subscriptions_key)
 from .link import RedisLink
 from .names import ClusterNames
 from .publisher import ChannelTap, Publisher
