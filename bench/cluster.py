@@ -6,6 +6,7 @@ instance against two on the same machine.
 """
 
 import argparse
+import contextlib
 import json
 import logging
 import tempfile
@@ -42,57 +43,68 @@ class Viewer:
         self.sio.call("watch", {"source": source}, timeout=10)
 
 
-def latency(payload, fps, duration, folder):
-    """A camera on instance A at `fps`; viewers on A and on B; Redis's cost per relayed frame."""
+@contextlib.contextmanager
+def two_instances(folder):
+    """Yield Redis and two instances sharing it (one pipeline worker each); stop them after."""
     redis = RedisProcess(folder).start()
     servers = [ServerProcess(*SERVER_ARGS, "--workers", "1", "--message-queue", redis.url,
                              log_dir=folder) for _ in range(2)]
     try:
         for server in servers:
             server.wait_ready()
-        camera = InOrderClient(reconnection=False)
-        camera.connect(servers[0].url, auth={"source": "bench-cam"}, transports=["websocket"],
-                       wait_timeout=10)
-        sent_at, seq = {}, 0
-
-        def send_for(seconds):
-            nonlocal seq
-            until, next_at = time.perf_counter() + seconds, time.perf_counter()
-            while time.perf_counter() < until:
-                seq += 1
-                sent_at[seq] = time.perf_counter()
-                camera.emit("image", payload)
-                next_at += 1 / fps
-                time.sleep(max(0.0, next_at - time.perf_counter()))
-
-        send_for(1.0)  # listed once it has sent a frame
-        here, there = Viewer(servers[0].url, "bench-cam"), Viewer(servers[1].url, "bench-cam")
-        send_for(3.0)  # warm-up: the first frames relayed start the request for frames
-        db = redis.client()
-        before = (redis.cpu_seconds(), db.info("stats"), db.info("memory")["used_memory"],
-                  len(there.arrived))
-        first_seq = seq + 1
-        send_for(duration)
-        time.sleep(0.5)
-        stats, memory = db.info("stats"), db.info("memory")["used_memory"]
-        relayed = len(there.arrived) - before[3]
-        return {
-            "fps_offered": fps, "frame_bytes": len(payload),
-            "same_instance_ms": summary(_ms(here, sent_at, first_seq)),
-            "cross_instance_ms": summary(_ms(there, sent_at, first_seq)),
-            "frames_relayed": relayed,
-            "redis_cpu_ms_per_frame": round((redis.cpu_seconds() - before[0]) * 1000
-                                            / max(relayed, 1), 3),
-            "redis_bytes_in_per_frame": round((stats["total_net_input_bytes"]
-                                               - before[1]["total_net_input_bytes"]) / max(relayed, 1)),
-            "redis_bytes_out_per_frame": round((stats["total_net_output_bytes"]
-                                                - before[1]["total_net_output_bytes"]) / max(relayed, 1)),
-            "redis_used_memory_kb": {"before": before[2] // 1024, "after": memory // 1024},
-        }
+        yield redis, servers
     finally:
         for server in servers:
             server.stop()
         redis.stop()
+
+
+def latency(payload, fps, duration, folder):
+    """A camera on instance A at `fps`; viewers on A and on B; Redis's cost per relayed frame."""
+    with two_instances(folder) as (redis, servers):
+        return _measure(redis, servers, payload, fps, duration)
+
+
+def _measure(redis, servers, payload, fps, duration):
+    camera = InOrderClient(reconnection=False)
+    camera.connect(servers[0].url, auth={"source": "bench-cam"}, transports=["websocket"],
+                   wait_timeout=10)
+    sent_at, seq = {}, 0
+
+    def send_for(seconds):
+        nonlocal seq
+        until, next_at = time.perf_counter() + seconds, time.perf_counter()
+        while time.perf_counter() < until:
+            seq += 1
+            sent_at[seq] = time.perf_counter()
+            camera.emit("image", payload)
+            next_at += 1 / fps
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+
+    send_for(1.0)  # listed once it has sent a frame
+    here, there = Viewer(servers[0].url, "bench-cam"), Viewer(servers[1].url, "bench-cam")
+    send_for(3.0)  # warm-up: the first frames relayed start the request for frames
+    db = redis.client()
+    before = (redis.cpu_seconds(), db.info("stats"), db.info("memory")["used_memory"],
+              len(there.arrived))
+    first_seq = seq + 1
+    send_for(duration)
+    time.sleep(0.5)
+    stats, memory = db.info("stats"), db.info("memory")["used_memory"]
+    relayed = len(there.arrived) - before[3]
+    return {
+        "fps_offered": fps, "frame_bytes": len(payload),
+        "same_instance_ms": summary(_ms(here, sent_at, first_seq)),
+        "cross_instance_ms": summary(_ms(there, sent_at, first_seq)),
+        "frames_relayed": relayed,
+        "redis_cpu_ms_per_frame": round((redis.cpu_seconds() - before[0]) * 1000
+                                        / max(relayed, 1), 3),
+        "redis_bytes_in_per_frame": round((stats["total_net_input_bytes"]
+                                           - before[1]["total_net_input_bytes"]) / max(relayed, 1)),
+        "redis_bytes_out_per_frame": round((stats["total_net_output_bytes"]
+                                            - before[1]["total_net_output_bytes"]) / max(relayed, 1)),
+        "redis_used_memory_kb": {"before": before[2] // 1024, "after": memory // 1024},
+    }
 
 
 def _ms(viewer, sent_at, first_seq):
@@ -106,12 +118,8 @@ def capacity(payload, clients, duration, folder):
         run_load(one, payload, clients=2, duration=2.0)  # warm-up
         results["one_instance_fps"] = run_load(one, payload, clients=clients,
                                                duration=duration)["delivered_fps_total"]
-    redis = RedisProcess(folder).start()
-    servers = [ServerProcess(*SERVER_ARGS, "--workers", "1", "--message-queue", redis.url,
-                             log_dir=folder) for _ in range(2)]
-    try:
+    with two_instances(folder) as (_, servers):
         for server in servers:
-            server.wait_ready()
             run_load(server, payload, clients=1, duration=2.0)
         totals = []
         threads = [threading.Thread(target=lambda s=s: totals.append(run_load(
@@ -122,10 +130,6 @@ def capacity(payload, clients, duration, folder):
         for thread in threads:
             thread.join()
         results["two_instances_fps"] = round(sum(totals), 2)
-    finally:
-        for server in servers:
-            server.stop()
-        redis.stop()
     results["clients"] = clients
     return results
 
