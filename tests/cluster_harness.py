@@ -48,7 +48,7 @@ class Nginx:
     def __init__(self, folder, upstreams):
         self.binary = need("nginx")
         self.prefix = pathlib.Path(folder) / "nginx"
-        (self.prefix / "tmp").mkdir(parents=True, exist_ok=True)
+        self.prefix.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (self.prefix / "nginx.conf").write_text(nginx_conf(self.port, upstreams))
