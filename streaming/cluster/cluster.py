@@ -66,6 +66,17 @@ class Cluster:
         """Tell whether `name` is a live shared source on another instance."""
         return isinstance(name, str) and name in self.remote
 
+    def attach(self, name, settings, tap):
+        """Feed `tap` the frames of `name` from the instance holding it (None if none lists it).
+
+        The remote twin of graph.attach, for taps such as an MJPEG stream: try the graph first.
+        """
+        return self.relay.attach(name, settings, tap) if self.lists(name) else None
+
+    def detach(self, tap, view):
+        """Stop feeding a tap that `attach` fed."""
+        self.relay.detach(tap, view)
+
     def left(self, client):
         """Forget a client that disconnected: what it watched here and the name it held."""
         self.relay.unwatch(client)
@@ -188,6 +199,8 @@ class Cluster:
     def _settle_views(self):
         """Move viewers of a remote source that is now here; drop those of one that left."""
         for name in {name for name, _ in self.relay.wanted()}:
+            if self.hub.graph.visible_to(name) is not None or name not in self.remote:
+                self.relay.end_taps(name, GONE, "the source moved or disconnected")
             with self.hub.graph.lock:
                 source = self.hub.graph.visible_to(name)
                 if source is not None:

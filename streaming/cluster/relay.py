@@ -26,6 +26,7 @@ class View:
         self.settings_text = text
         self.channel = frames_channel(name, text)
         self.viewers = {}  # sid -> Client
+        self.taps = set()  # non-client consumers here (graph.py's tap interface)
         self.frames = 0
 
 
@@ -75,6 +76,22 @@ class Relay:
         view = self._by_sid.get(sid)
         return view.name if view is not None else None
 
+    def attach(self, name, settings, tap):
+        """Feed `tap` the frames of remote source `name` processed with `settings`; return its view."""
+        text = settings_text(settings)
+        with self._lock:
+            view = self.views.get(frames_channel(name, text))
+            if view is None:
+                view = self.views[frames_channel(name, text)] = View(name, text)
+            view.taps.add(tap)
+        return view
+
+    def detach(self, tap, view):
+        """Stop feeding `tap`; the view goes once nothing watches it."""
+        with self._lock:
+            view.taps.discard(tap)
+            self._drop_if_unused(view)
+
     def take_viewers(self, name):
         """Remove and return every viewer of remote source `name` (it left, or came here)."""
         with self._lock:
@@ -83,6 +100,16 @@ class Relay:
             for client in viewers:
                 self._leave(client.sid)
         return viewers
+
+    def end_taps(self, name, state, message):
+        """End every tap on remote source `name`: it left, or moved (its consumers ask again)."""
+        with self._lock:
+            taps = [t for v in list(self.views.values()) if v.name == name for t in v.taps]
+            for view in [v for v in list(self.views.values()) if v.name == name]:
+                view.taps.clear()
+                self._drop_if_unused(view)
+        for tap in taps:
+            tap.end(state, message)
 
     def counts(self):
         """Return {source name: viewers here}, for the heartbeat."""
@@ -101,9 +128,12 @@ class Relay:
         view = self._by_sid.pop(sid, None)
         if view is not None:
             view.viewers.pop(sid, None)
-            if not view.viewers:
-                del self.views[view.channel]
+            self._drop_if_unused(view)
         return view
+
+    def _drop_if_unused(self, view):
+        if not view.viewers and not view.taps and self.views.get(view.channel) is view:
+            del self.views[view.channel]
 
     # The listening thread -------------------------------------------------------------
 
@@ -149,14 +179,18 @@ class Relay:
         with self._lock:
             view = self.views.get(channel)
             viewers = list(view.viewers.values()) if view is not None else []
+            taps = list(view.taps) if view is not None else []
         if view is None or decoded is None:
             return
         kind, first, second = decoded
         if kind == "end":
+            self.end_taps(view.name, first, second)
             self.on_end(view.name, self.take_viewers(view.name), first, second)
             return
         jpeg, meta = first, second
         view.frames += 1
+        for tap in taps:
+            tap.deliver(jpeg, meta)
         forms = {}
         for viewer in viewers:
             if self.unsent_frames(viewer.sid) > MAX_UNSENT_FRAMES:
