@@ -11,14 +11,14 @@ import json
 import logging
 import time
 
-from pipeline import Settings
-from protocol import GONE, SettingsError
+from protocol import GONE
 
-from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, PREFIX, SUBSCRIPTION_TTL_S, frames_channel,
-                   instance_id, instance_key, subscriptions_key)
+from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, PREFIX, SUBSCRIPTION_TTL_S, instance_id,
+                   instance_key, subscriptions_key)
 from .link import RedisLink
 from .names import ClusterNames
-from .publisher import ChannelTap, Publisher
+from .outbox import Outbox
+from .publisher import Publisher
 from .relay import Relay
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Cluster:
                            self._ended)
         self.remote = {}  # name -> its `sources` entry, for sources on other instances
         self._watchers = {}  # name -> viewers on other instances
-        self._taps = {}  # (name, settings text) -> (ChannelTap, Rendition): frames sent out
+        self.outbox = Outbox(hub.graph, self.publisher)  # frames this instance sends out
         self._shown = None  # what the list looked like when last announced
         self._trust_after = 0.0  # (monotonic) when Redis's records are complete again
         self._running = False
@@ -128,7 +128,7 @@ class Cluster:
         for name in self.names.refresh():
             self._lost_name(name)
         self._read_records()
-        self._serve_requests(now_ms)
+        self.outbox.serve(redis, now_ms)
         self._settle_views()
         shown = (sorted((e["name"], e.get("state")) for e in self.remote.values()),
                  sorted(self._watchers.items()), sorted(self.relay.counts().items()))
@@ -152,39 +152,6 @@ class Cluster:
         if time.monotonic() < self._trust_after:
             remote = {**self.remote, **remote}
         self.remote, self._watchers = remote, watchers
-
-    # Frames for other instances ---------------------------------------------------------
-
-    def _serve_requests(self, now_ms):
-        """Attach a tap for each (source, settings) other instances ask for; detach the rest."""
-        with self.hub.graph.lock:
-            names = [s.name for s in self.hub.sources.values() if s.shared and s.frames > 0]
-        with self.link.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.zremrangebyscore(subscriptions_key(name), "-inf", now_ms)
-                pipe.zrange(subscriptions_key(name), 0, -1)
-            answers = pipe.execute()[1::2]
-        wanted = {(name, member.decode().split("|", 1)[1])
-                  for name, members in zip(names, answers) for member in members}
-        for key, (tap, rendition) in list(self._taps.items()):
-            if tap.ended or key not in wanted:
-                del self._taps[key]
-                if not tap.ended:
-                    self.hub.graph.detach(tap, rendition)
-        for name, text in wanted - set(self._taps):
-            self._attach(name, text)
-
-    def _attach(self, name, text):
-        try:
-            settings = Settings().updated(json.loads(text))
-        except (SettingsError, ValueError) as exc:
-            log.warning("source %s: ignored a request for frames with bad settings: %.200s",
-                        name, exc)
-            return
-        tap = ChannelTap(frames_channel(name, text), self.publisher)
-        rendition = self.hub.graph.attach(name, settings, tap)
-        if rendition is not None:
-            self._taps[(name, text)] = (tap, rendition)
 
     def _lost_name(self, name):
         """Close a local source whose name its publisher took on another instance."""
