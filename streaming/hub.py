@@ -168,8 +168,8 @@ class StreamHub(SourceEvents):
             client.settings = settings
             if client.rendition is not None:
                 self.graph.watch(client, client.rendition.source)
-            elif self.cluster is not None and self.cluster.relay.watching(sid) is not None:
-                self.cluster.relay.watch(client, self.cluster.relay.watching(sid))
+            elif self.cluster is not None and self.cluster.watching(sid) is not None:
+                self.cluster.watch(client, self.cluster.watching(sid))  # with the new settings
         return {"settings": settings.as_dict()}
 
     def list_sources(self):

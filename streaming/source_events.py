@@ -27,7 +27,7 @@ class SourceEvents:
             if remote and form in FORMS:  # held by another instance: its frames come via Redis
                 client.form = form
                 self.graph.unwatch(client)
-                self.cluster.relay.watch(client, name)
+                self.cluster.watch(client, name)
                 exc = None
             elif source is None or form not in FORMS:
                 problem = (f"no shared source named {shown(name)} (a camera is private until its "
@@ -38,7 +38,7 @@ class SourceEvents:
                 client.form = form
                 self.graph.watch(client, source)
                 if self.cluster is not None:
-                    self.cluster.relay.unwatch(client)
+                    self.cluster.unwatch(client)
                 exc = None
         if exc is not None:
             return self.reject(client, exc)

@@ -6,7 +6,7 @@ import pytest
 
 from .bridge_harness import Rig, assert_recoloured_face, unique_name, wait_until
 from .cluster_harness import Cluster, kill_hard
-from .images import face_jpeg
+from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
 from .socket_client import RecordingClient
 from .test_privacy import refusal
 
@@ -95,6 +95,18 @@ def test_viewers_on_both_instances_get_the_camera_processed_once(cluster, rig, v
     for viewer in (here, there):
         wait_until(lambda: listed(viewer)[name]["viewers"] == 2, timeout=WAIT_S,
                    what="both viewers counted")
+    # The viewer elsewhere turns lips off: the holder runs those settings for it.
+    assert there.settings({"lips": False})["settings"]["lips"] is False
+    wait_until(lambda: lip_gain(frames(there, 1)[0][0]) < 8, timeout=WAIT_S,
+               what="frames without lip colour")
+    assert lip_gain(frames(here, 1)[0][0]) > 25  # the other viewer keeps its own settings
+
+
+def lip_gain(payload):
+    """How much redder the lips are in a processed frame than in the photo."""
+    frame = face_frame()
+    lips, _ = reference_lip_masks(frame)
+    return redness(decode(payload), lips) - redness(frame, lips)
 
 
 def test_a_name_is_held_across_the_cluster(cluster, viewers):

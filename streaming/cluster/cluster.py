@@ -66,6 +66,18 @@ class Cluster:
         """Tell whether `name` is a live shared source on another instance."""
         return isinstance(name, str) and name in self.remote
 
+    def watch(self, client, name):
+        """Make `client` a viewer of `name`, a source on another instance (see lists)."""
+        self.relay.watch(client, name)
+
+    def unwatch(self, client):
+        """Take `client` off any remote source."""
+        self.relay.unwatch(client)
+
+    def watching(self, sid):
+        """Return the remote source `sid` watches, or None."""
+        return self.relay.watching(sid)
+
     def attach(self, name, settings, tap):
         """Feed `tap` the frames of `name` from the instance holding it (None if none lists it).
 
