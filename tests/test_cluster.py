@@ -135,6 +135,23 @@ def test_the_page_works_through_nginx_over_websocket_and_polling(cluster, open_p
         assert sent_on_websocket == websocket
 
 
+def test_a_page_on_the_other_instance_watches_the_camera(cluster, rig, open_page):
+    from .browser_page import frame_after, lip_redness_gain, shown_seq
+    from .test_page import pick_source
+    name, _, _ = bridged_camera(rig)
+    elsewhere = cluster.other(cluster.holder(name))
+    page = open_page(f"{elsewhere.url}/#token={TOKEN}")
+    pick_source(page, name)
+    shown = frame_after(page, shown_seq(page) + 2)
+    assert shown.shape == (480, 640, 3)
+    assert lip_redness_gain(shown) > 20
+
+
+def test_through_nginx_the_token_is_needed(cluster):
+    refused = refusal(cluster.proxy.url, {})
+    assert refused["data"]["code"] == "unauthorized"
+
+
 def test_redis_restart_keeps_local_clients_and_viewing_resumes(cluster, rig, viewers):
     name, _, received = bridged_camera(rig)
     holder = cluster.holder(name)
