@@ -1,12 +1,16 @@
 """Two instances behind nginx, sharing sources through Redis: all real, all on 127.0.0.1."""
 
+import json
+import subprocess
+import sys
 import time
 
 import pytest
 
 from .bridge_harness import Rig, assert_recoloured_face, unique_name, wait_until
-from .cluster_harness import Cluster, kill_hard
+from .cluster_harness import Cluster, kill_hard, need
 from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
+from .server_process import ROOT
 from .socket_client import RecordingClient
 from .test_privacy import refusal
 
@@ -222,3 +226,17 @@ def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_fac
     finally:
         rig.close()
         cluster.close()
+
+
+def test_the_cluster_bench_runs_and_prints_its_numbers():
+    need("redis-server")
+    proc = subprocess.run([sys.executable, "-m", "bench.cluster", "--duration", "2", "--clients", "2",
+                           "--size", "320x240"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout)
+    latency = results["latency"]
+    assert latency["frames_relayed"] > 0
+    for key in ("same_instance_ms", "cross_instance_ms"):
+        assert {"p50", "p95", "p99"} <= set(latency[key])
+    assert {"redis_cpu_ms_per_frame", "redis_bytes_in_per_frame", "redis_used_memory_kb"} <= set(latency)
+    assert results["capacity"]["one_instance_fps"] > 0 and results["capacity"]["two_instances_fps"] > 0
