@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from streaming.cluster.keys import HEARTBEAT_S
+
 from .bridge_harness import Rig, assert_recoloured_face, unique_name, wait_until
 from .cluster_harness import Cluster, kill_hard, need
 from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
@@ -116,7 +118,10 @@ def lip_gain(payload):
 def test_a_name_is_held_across_the_cluster(cluster, viewers):
     name = unique_name("held")
     claim = "c" * 24
-    viewers(cluster.servers[0].url, source=name, claim=claim).send(face_jpeg())
+    first = viewers(cluster.servers[0].url, source=name, claim=claim)
+    first.send(face_jpeg())
+    watcher = viewers(cluster.servers[1].url)
+    watch(watcher, name)
     for auth in ({"source": name, "claim": "d" * 24}, {"source": name}):
         refused = refusal(cluster.servers[1].url, {"token": TOKEN, **auth})
         assert refused["data"]["code"] == "source_taken"
@@ -125,7 +130,16 @@ def test_a_name_is_held_across_the_cluster(cluster, viewers):
     moved = viewers(cluster.servers[1].url, source=name, claim=claim)
     moved.next("settings")
     assert cluster.holder(name) is cluster.servers[1]
+    # Its old instance lets go; the viewer on the new one watches it there without a break.
+    wait_until(lambda: first.sio.call("image", face_jpeg(), timeout=10).get("error", {}).get("code")
+               == "source_taken", timeout=WAIT_S, what="the old connection refused")
+    time.sleep(2 * HEARTBEAT_S)  # the old instance's end of the stream has reached the viewer
+    watcher.drain("response_back")
     assert "seq" in moved.send(face_jpeg())
+    payload, meta = watcher.next("response_back", timeout=WAIT_S)
+    assert meta["source"] == name
+    assert_recoloured_face(payload)
+    assert not [s for s in watcher.drain("source_status") if s["state"] == "gone"]
 
 
 def test_the_page_works_through_nginx_over_websocket_and_polling(cluster, open_page):

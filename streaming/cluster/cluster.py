@@ -191,7 +191,18 @@ class Cluster:
                 self._ended(name, self.relay.take_viewers(name), GONE, "the source disconnected")
 
     def _ended(self, name, viewers, state, message):
-        """Tell `viewers` that remote source `name` is out of reach; they go back to their own."""
+        """Tell `viewers` that remote source `name` is out of reach; they go back to their own.
+
+        If its publisher has just reconnected here (its old instance saw the name go and ended
+        the stream), they watch it here instead, without a break in the story.
+        """
+        with self.hub.graph.lock:
+            here = self.hub.graph.visible_to(name)
+            if here is not None:
+                for viewer in viewers:
+                    if viewer.sid in self.hub.clients:
+                        self.hub.graph.watch(viewer, here)
+                return
         for viewer in viewers:
             self.hub.emit("source_status", {"source": name, "state": state, "message": message},
                           to=viewer.sid)
