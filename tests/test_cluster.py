@@ -1,6 +1,7 @@
 """Two instances behind nginx, sharing sources through Redis: all real, all on 127.0.0.1."""
 
 import json
+import queue
 import subprocess
 import sys
 import time
@@ -163,6 +164,27 @@ def test_a_page_on_the_other_instance_watches_the_camera(cluster, rig, open_page
     shown = frame_after(page, shown_seq(page) + 2)
     assert shown.shape == (480, 640, 3)
     assert lip_redness_gain(shown) > 20
+
+
+def test_an_emit_through_flask_socketios_queue_reaches_every_instance(cluster, viewers):
+    from flask_socketio import SocketIO
+    clients = [viewers(server.url) for server in cluster.servers]
+    for client in clients:
+        client.next("settings")
+    outside = SocketIO(message_queue=cluster.redis.url, channel="camera-socketio")
+    notice = {"source": "notice", "state": "stale", "message": "from a script"}
+    for client in clients:
+        # Each instance's queue listener subscribes in the background once its first client
+        # connects: an emit before that reaches nobody, so it is repeated a few times.
+        for _ in range(10):
+            outside.emit("source_status", notice)
+            try:
+                assert client.next("source_status", timeout=2) == notice
+                break
+            except queue.Empty:
+                continue
+        else:
+            raise AssertionError("the queue's emit never arrived")
 
 
 def test_through_nginx_the_token_is_needed(cluster):
