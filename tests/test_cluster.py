@@ -226,7 +226,10 @@ def test_redis_restart_keeps_local_clients_and_viewing_resumes(cluster, rig, vie
     print(f"viewing resumed {time.monotonic() - restarted_at:.1f} s after Redis returned")
 
 
-def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_factory, viewers):
+def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_factory, viewers,
+                                                        open_page):
+    from .browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, lip_redness_gain, png_frame
+    from .test_page import pick_source
     cluster = Cluster(artifacts, tmp_path_factory.mktemp("dying"), TOKEN)
     rig = Rig(cluster.proxy.url)
     try:
@@ -239,16 +242,26 @@ def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_fac
         watch(watcher, name)
         wait_until(lambda: only_there in listed(watcher), timeout=WAIT_S, what="listed")
         frames(watcher, 2)
+        page = open_page(f"{cluster.proxy.url}/#token={TOKEN}")  # through nginx, like the camera
+        pick_source(page, name)
 
         kill_hard(doomed)
         killed_at = time.monotonic()
+        watcher.drain("response_back")
+        page.evaluate("document.getElementById('processed').dataset.seq = '-1'")
         # The bridge comes back through nginx on the survivor; the viewer there sees it again.
         assert_recoloured_face(received.wait_for(2, after=killed_at)[-1])
         assert cluster.holder(name) is survivor
-        watcher.drain("response_back")
-        payload, meta = frames(watcher, 2)[-1]
+        payload, meta = frames(watcher, 1)[0]
+        back_after = time.monotonic() - killed_at
         assert meta["source"] == name
         assert_recoloured_face(payload)
+        # The page reconnects through nginx to the survivor and watches the camera again.
+        page.wait_for_function(f"document.getElementById('processed').dataset.seq > 0 && "
+                               f"document.getElementById('processed').dataset.source === '{name}'",
+                               timeout=FRAME_TIMEOUT_MS)
+        page_back_after = time.monotonic() - killed_at
+        assert lip_redness_gain(png_frame(page.eval_on_selector("#processed", READ_IMAGE))) > 20
         # The dead instance's own sources leave the survivor's list within 15 s.
         wait_until(lambda: only_there not in listed(watcher), timeout=15, what="the dead source gone")
         gone_after = time.monotonic() - killed_at
@@ -258,7 +271,8 @@ def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_fac
         watch(late, name)
         assert_recoloured_face(frames(late, 2)[-1][0])
         assert bridge.uplink.connects >= 2
-        print(f"the dead instance's source left the list {gone_after:.1f} s after the kill")
+        print(f"after the kill: the viewer elsewhere had frames again in {back_after:.1f} s, the "
+              f"page in {page_back_after:.1f} s; the dead source left the list in {gone_after:.1f} s")
     finally:
         rig.close()
         cluster.close()
