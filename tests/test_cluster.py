@@ -11,7 +11,7 @@ import pytest
 from streaming.cluster.keys import HEARTBEAT_S
 
 from .bridge_harness import Rig, assert_recoloured_face, unique_name, wait_until
-from .cluster_harness import Cluster, kill_hard, need
+from .cluster_harness import Cluster, RedisServer, instance, kill_hard, need
 from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
 from .server_process import ROOT
 from .socket_client import RecordingClient
@@ -224,6 +224,27 @@ def test_redis_restart_keeps_local_clients_and_viewing_resumes(cluster, rig, vie
         wait_until(lambda: "is back" in server.log(), timeout=WAIT_S, what="the recovery line")
         assert server.proc.poll() is None
     print(f"viewing resumed {time.monotonic() - restarted_at:.1f} s after Redis returned")
+
+
+def test_an_instance_starts_without_redis_and_joins_when_it_comes(artifacts, tmp_path, viewers):
+    redis = RedisServer(tmp_path)  # its port is chosen, but nothing listens there yet
+    server = instance(artifacts, redis.url, TOKEN).wait_ready()
+    try:
+        name = unique_name("early")
+        own = viewers(server.url, source=name, claim="f" * 24)
+        own.next("settings")
+        assert "seq" in own.send(face_jpeg())
+        assert_recoloured_face(own.next("response_back", timeout=WAIT_S)[0])
+        wait_until(lambda: "is unreachable" in server.log(), timeout=WAIT_S, what="the Redis line")
+        redis.start()
+        wait_until(lambda: "is back" in server.log(), timeout=WAIT_S, what="the recovery line")
+        assert server.log().count("is unreachable") == 1
+        # Once Redis is there, the instance's name and record are written to it.
+        wait_until(lambda: redis.client().keys("camera:instance:*"), timeout=WAIT_S, what="record")
+        wait_until(lambda: redis.client().get(f"camera:name:{name}"), timeout=WAIT_S, what="name")
+    finally:
+        server.stop()
+        redis.stop()
 
 
 def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_factory, viewers,
