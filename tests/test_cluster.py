@@ -171,7 +171,10 @@ def test_an_emit_through_flask_socketios_queue_reaches_every_instance(cluster, v
     clients = [viewers(server.url) for server in cluster.servers]
     for client in clients:
         client.next("settings")
-    outside = SocketIO(message_queue=cluster.redis.url, channel="camera-socketio")
+    # As a script would (threading: eventlet's mode, picked by default where it is installed,
+    # would run its hub in this process).
+    outside = SocketIO(message_queue=cluster.redis.url, channel="camera-socketio",
+                       async_mode="threading")
     notice = {"source": "notice", "state": "stale", "message": "from a script"}
     for client in clients:
         # Each instance's queue listener subscribes in the background once its first client
