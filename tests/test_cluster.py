@@ -143,6 +143,20 @@ def test_a_name_is_held_across_the_cluster(cluster, viewers):
     assert not [s for s in watcher.drain("source_status") if s["state"] == "gone"]
 
 
+def test_a_private_camera_stays_private_across_instances(cluster, viewers):
+    private = viewers(cluster.servers[0].url)  # no name: a page's camera, private until shared
+    private.next("settings")
+    own = private.sio.call("watch", {"source": None}, timeout=10)["watching"]
+    assert own.startswith("camera-") and own != "camera-1"  # generated names carry the instance
+    for _ in range(3):
+        assert "seq" in private.send(face_jpeg())
+    elsewhere = viewers(cluster.servers[1].url)
+    time.sleep(3 * HEARTBEAT_S)  # long enough for it to be listed, were it listed
+    assert own not in listed(elsewhere)
+    refused = elsewhere.sio.call("watch", {"source": own}, timeout=10)
+    assert refused["error"]["code"] == "bad_watch"
+
+
 def test_the_page_works_through_nginx_over_websocket_and_polling(cluster, open_page):
     from .browser_page import frame_after, lip_redness_gain, shown_seq, start_camera
     for script, websocket in ((None, True), (FORCE_POLLING, False)):
