@@ -29,11 +29,15 @@ SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
 class Viewer:
     """A Socket.IO client that watches a source and notes when each frame (by seq) arrives."""
 
-    def __init__(self, url, source):
+    def __init__(self, url, source, slow_s=0.0):
         self.arrived = {}
         self.sio = InOrderClient(reconnection=False)
-        self.sio.on("response_back", lambda _frame, meta: self.arrived.setdefault(
-            meta["seq"], time.perf_counter()))
+
+        def arrived(_frame, meta):
+            self.arrived.setdefault(meta["seq"], time.perf_counter())
+            time.sleep(slow_s)  # a slow phone: reads its socket this much later
+
+        self.sio.on("response_back", arrived)
         self.sio.connect(url, transports=["websocket"], wait_timeout=10)
         deadline = time.monotonic() + 15
         while not any(s["name"] == source for s in self.sio.call("list_sources", timeout=10)):
@@ -83,6 +87,7 @@ def _measure(redis, servers, payload, fps, duration):
 
     send_for(1.0)  # listed once it has sent a frame
     here, there = Viewer(servers[0].url, "bench-cam"), Viewer(servers[1].url, "bench-cam")
+    slow = Viewer(servers[1].url, "bench-cam", slow_s=0.5)  # must not hold up the others
     send_for(3.0)  # warm-up: the first frames relayed start the request for frames
     db = redis.client()
     before = (redis.cpu_seconds(), db.info("stats"), db.info("memory")["used_memory"],
@@ -97,6 +102,8 @@ def _measure(redis, servers, payload, fps, duration):
         "same_instance_ms": summary(_ms(here, sent_at, first_seq)),
         "cross_instance_ms": summary(_ms(there, sent_at, first_seq)),
         "frames_relayed": relayed,
+        "frames_sent": seq - first_seq + 1,
+        "frames_to_a_slow_viewer_on_b": len([q for q in slow.arrived if q >= first_seq]),
         "redis_cpu_ms_per_frame": round((redis.cpu_seconds() - before[0]) * 1000
                                         / max(relayed, 1), 3),
         "redis_bytes_in_per_frame": round((stats["total_net_input_bytes"]
