@@ -9,15 +9,17 @@ this instance's own clients: the last list known stays until Redis answers again
 
 import json
 import logging
+import threading
 import time
 
 from protocol import GONE
 
-from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, PREFIX, SUBSCRIPTION_TTL_S, instance_id,
-                   instance_key, subscriptions_key)
+from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, MIN_BEAT_S, POKE_CHANNEL, PREFIX,
+                   SUBSCRIPTION_TTL_S, instance_id, instance_key, subscriptions_key)
 from .link import RedisLink
 from .names import ClusterNames
 from .outbox import Outbox
+from .places import place_viewers
 from .publisher import Publisher
 from .relay import Relay
 
@@ -34,8 +36,12 @@ class Cluster:
         self.instance = instance_id(port)
         self.names = ClusterNames(self.link, self.instance, hub.names.grace_s)
         self.publisher = Publisher(self.link, runtime.start_task)
+        # A viewer here asking for a new stream wakes this heartbeat, which pokes the others,
+        # so the first frame comes in a few ms rather than after two heartbeats.
+        self._wake = threading.Event()
+        self._asked = set()  # the requests for frames last written
         self.relay = Relay(self.link, hub.emit, hub.pool.unsent_frames, runtime.start_task,
-                           self._ended)
+                           self._ended, on_poke=self._wake.set)
         self.remote = {}  # name -> its `sources` entry, for sources on other instances
         self._watchers = {}  # name -> viewers on other instances
         self.outbox = Outbox(hub.graph, self.publisher)  # frames this instance sends out
@@ -53,6 +59,7 @@ class Cluster:
     def stop(self):
         """Stop, and take this instance's record out at once rather than at its expiry."""
         self._running = False
+        self._wake.set()
         self.publisher.stop()
         self.relay.stop()
         try:
@@ -69,6 +76,7 @@ class Cluster:
     def watch(self, client, name):
         """Make `client` a viewer of `name`, a source on another instance (see lists)."""
         self.relay.watch(client, name)
+        self._wake.set()
 
     def unwatch(self, client):
         """Take `client` off any remote source."""
@@ -121,7 +129,9 @@ class Cluster:
                 failing = True
             except Exception:  # a bug must not end the heartbeat, which sharing depends on
                 log.exception("cluster heartbeat failed")
-            self.runtime.sleep(max(0.05, HEARTBEAT_S - (time.monotonic() - started)))
+            self.runtime.sleep(max(0.0, MIN_BEAT_S - (time.monotonic() - started)))
+            self._wake.wait(max(0.0, HEARTBEAT_S - (time.monotonic() - started)))
+            self._wake.clear()
 
     def _beat(self):
         redis = self.link.redis
@@ -129,14 +139,18 @@ class Cluster:
         now_ms = seconds * 1000 + micros // 1000
         record = {"sources": self.hub.graph.listed(time.monotonic()),
                   "watching": self.relay.counts()}
+        asked = set(self.relay.wanted())
         with redis.pipeline(transaction=False) as pipe:
             pipe.set(instance_key(self.instance), json.dumps(record),
                      px=int(INSTANCE_TTL_S * 1000))
-            for name, text in self.relay.wanted():
+            for name, text in asked:
                 key = subscriptions_key(name)
                 pipe.zadd(key, {f"{self.instance}|{text}": now_ms + SUBSCRIPTION_TTL_S * 1000})
                 pipe.pexpire(key, int(2 * SUBSCRIPTION_TTL_S * 1000))
+            if asked - self._asked:
+                pipe.publish(POKE_CHANNEL, self.instance)
             pipe.execute()
+        self._asked = asked
         for name in self.names.refresh():
             self._lost_name(name)
         self._read_records()
@@ -176,37 +190,11 @@ class Cluster:
     # Remote viewers -----------------------------------------------------------------------
 
     def _settle_views(self):
-        """Move viewers of a remote source that is now here; drop those of one that left."""
+        """Move viewers of a remote source that is now here; send those of one that left home."""
         for name in {name for name, _ in self.relay.wanted()}:
             if self.hub.graph.visible_to(name) is not None or name not in self.remote:
                 self.relay.end_taps(name, GONE, "the source moved or disconnected")
-            with self.hub.graph.lock:
-                source = self.hub.graph.visible_to(name)
-                if source is not None:
-                    for client in self.relay.take_viewers(name):
-                        if client.sid in self.hub.clients:
-                            self.hub.graph.watch(client, source)
-                    continue
-            if name not in self.remote:
                 self._ended(name, self.relay.take_viewers(name), GONE, "the source disconnected")
 
     def _ended(self, name, viewers, state, message):
-        """Tell `viewers` that remote source `name` is out of reach; they go back to their own.
-
-        If its publisher has just reconnected here (its old instance saw the name go and ended
-        the stream), they watch it here instead, without a break in the story.
-        """
-        with self.hub.graph.lock:
-            here = self.hub.graph.visible_to(name)
-            if here is not None:
-                for viewer in viewers:
-                    if viewer.sid in self.hub.clients:
-                        self.hub.graph.watch(viewer, here)
-                return
-        for viewer in viewers:
-            self.hub.emit("source_status", {"source": name, "state": state, "message": message},
-                          to=viewer.sid)
-            with self.hub.graph.lock:
-                own = self.hub.sources.get(viewer.source_name)
-                if own is not None and viewer.sid in self.hub.clients:
-                    self.hub.graph.watch(viewer, own)
+        place_viewers(self.hub, name, viewers, state, message)

@@ -13,6 +13,8 @@ NAME_TTL_S = 10.0      # a held name outlives its instance this long, unless its
 SUBSCRIPTION_TTL_S = 6.0  # a viewer instance's request for frames lapses unless refreshed
 
 FRAME, END = b"F", b"E"  # first byte of a message on a frames channel
+POKE_CHANNEL = f"{PREFIX}poke"  # "requests for frames changed": instances beat at once
+MIN_BEAT_S = 0.2  # however often they are poked
 
 
 def instance_id(port):

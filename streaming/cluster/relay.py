@@ -11,7 +11,7 @@ import threading
 from protocol import in_form
 
 from ..workers import MAX_UNSENT_FRAMES
-from .keys import frames_channel, read_message, settings_text
+from .keys import POKE_CHANNEL, frames_channel, read_message, settings_text
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,13 @@ class View:
 class Relay:
     """Listens on the frames channels this instance's viewers need and hands frames out."""
 
-    def __init__(self, link, emit, unsent_frames, start_task, on_end):
+    def __init__(self, link, emit, unsent_frames, start_task, on_end, on_poke=lambda: None):
         self.link = link
         self.emit = emit
         self.unsent_frames = unsent_frames
         self.start_task = start_task
         self.on_end = on_end  # (name, [clients], state, message) -> None
+        self.on_poke = on_poke  # another instance changed what it asks for
         self.views = {}  # channel -> View
         self._by_sid = {}  # sid -> View
         self._lock = threading.Lock()
@@ -144,12 +145,14 @@ class Relay:
                 if pubsub is None:
                     pubsub, listening = self.link.pubsub(), set()
                 listening = self._follow(pubsub, listening)
-                if not listening:
-                    threading.Event().wait(POLL_S)
-                    continue
                 message = pubsub.get_message(timeout=POLL_S)
-                if message is not None and message.get("type") == "message":
-                    self._hand_out(message["channel"].decode(), message["data"])
+                if message is None or message.get("type") != "message":
+                    continue
+                channel = message["channel"].decode()
+                if channel == POKE_CHANNEL:
+                    self.on_poke()
+                else:
+                    self._hand_out(channel, message["data"])
             except self.link.down_errors as exc:
                 self.link.failed(exc)
                 pubsub = self._close(pubsub)
@@ -158,7 +161,7 @@ class Relay:
 
     def _follow(self, pubsub, listening):
         with self._lock:
-            wanted = set(self.views)
+            wanted = {POKE_CHANNEL, *self.views}
         if wanted - listening:
             pubsub.subscribe(*(wanted - listening))
         if listening - wanted:
