@@ -44,15 +44,26 @@ class StreamHub(SourceEvents):
         self._names = itertools.count(1)
         self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
                                   stats_interval)
+        self.cluster = None  # set by join_cluster when instances share sources (README, Scaling out)
+        self.name_prefix = "camera"
+
+    def join_cluster(self, cluster):
+        """Share this hub's sources, names and viewers with other instances through `cluster`."""
+        self.cluster = cluster
+        self.name_prefix = f"camera-{cluster.instance.rsplit(':', 1)[-1]}"  # unique cluster-wide
 
     def start(self):
         """Start the workers and the stats ticker."""
         self.pool.start()
         self.ticker.start()
+        if self.cluster is not None:
+            self.cluster.start()
 
     def stop(self):
         """Ask the workers and the ticker to exit, then close the pipeline (its processes, if any)."""
         self.ticker.stop()
+        if self.cluster is not None:
+            self.cluster.stop()
         self.pool.stop()
         self.pipeline.close()
 
@@ -68,6 +79,16 @@ class StreamHub(SourceEvents):
             raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
         if claim is not None and not is_claim(claim):
             raise ClientError(f"a name claim is {CLAIM_RULE}", code="bad_claim")
+        if self.cluster is not None and requested_name is not None:
+            self.cluster.names.take(requested_name, sid, claim)  # held across the cluster
+        try:
+            return self._connect(sid, requested_name, claim)
+        except ClientError:
+            if self.cluster is not None and requested_name is not None:
+                self.cluster.names.release(requested_name, sid)
+            raise
+
+    def _connect(self, sid, requested_name, claim):
         with self._lock:
             if len(self.clients) >= self.limits.max_clients:
                 raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
@@ -97,6 +118,8 @@ class StreamHub(SourceEvents):
             if owned:
                 self.graph.close_source(source)
             self.names.release(client.source_name, sid)
+        if self.cluster is not None:
+            self.cluster.left(client)  # talks to Redis, so outside the lock
         # The list changes if a listed source left, or a listed source lost a viewer.
         if (owned and source.frames > 0) or (watched is not None and watched is not source
                                              and watched.frames > 0):
@@ -152,11 +175,14 @@ class StreamHub(SourceEvents):
             client.settings = settings
             if client.rendition is not None:
                 self.graph.watch(client, client.rendition.source)
+            elif self.cluster is not None and self.cluster.watching(sid) is not None:
+                self.cluster.watch(client, self.cluster.watching(sid))  # with the new settings
         return {"settings": settings.as_dict()}
 
     def list_sources(self):
         """Return the live shared sources: those shared that have sent at least one frame."""
-        return self.graph.listed(time.monotonic())
+        listed = self.graph.listed(time.monotonic())
+        return listed if self.cluster is None else self.cluster.merged(listed)
 
     def reject(self, client, exc, seq=None):
         """Tell a client what was wrong with its input (naming the frame), log it, return the ack.
@@ -179,7 +205,7 @@ class StreamHub(SourceEvents):
 
     def _free_name(self):
         while True:
-            name = f"camera-{next(self._names)}"
+            name = f"{self.name_prefix}-{next(self._names)}"
             if name not in self.sources and name not in self.names:
                 return name
 

@@ -23,7 +23,13 @@ class SourceEvents:
         form = request.get("form", client.form)
         with self._lock:
             source = self.graph.visible_to(name, sid)
-            if source is None or form not in FORMS:
+            remote = source is None and self.cluster is not None and self.cluster.lists(name)
+            if remote and form in FORMS:  # held by another instance: its frames come via Redis
+                client.form = form
+                self.graph.unwatch(client)
+                self.cluster.watch(client, name)
+                exc = None
+            elif source is None or form not in FORMS:
                 problem = (f"no shared source named {shown(name)} (a camera is private until its "
                            f"owner shares it)" if source is None
                            else "form must be 'bytes' or 'data_url'")
@@ -31,6 +37,8 @@ class SourceEvents:
             else:
                 client.form = form
                 self.graph.watch(client, source)
+                if self.cluster is not None:
+                    self.cluster.unwatch(client)
                 exc = None
         if exc is not None:
             return self.reject(client, exc)

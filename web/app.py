@@ -20,6 +20,7 @@ from .handshakes import HandshakeSweeper
 from .hosts import host_check
 from .media import build_library
 from .packet_guard import guard_packets
+from .scale_out import join_cluster, queue_options
 from .serving import without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
 
@@ -60,6 +61,7 @@ def make_socketio(app, config):
         # Handle each client's messages in arrival order, on its own connection's thread: the
         # handlers only file frames away, and a binary event's parts must not be reordered.
         async_handlers=False,
+        **queue_options(config),  # none unless --message-queue (README, Scaling out)
     )
     serialize_packets(socketio)
     guard_packets(socketio, max_event_bytes=2 * config["max_frame_bytes"])
@@ -71,10 +73,12 @@ def make_hub(socketio, pipeline, config):
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
     limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"],
                           config["max_frame_bytes"])
-    return StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
-                     kick=socketio.server.disconnect, workers=config["workers"],
-                     stats_interval=config["stats_interval"], limits=limits,
-                     name_grace_s=config["name_grace"])
+    hub = StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
+                    kick=socketio.server.disconnect, workers=config["workers"],
+                    stats_interval=config["stats_interval"], limits=limits,
+                    name_grace_s=config["name_grace"])
+    join_cluster(socketio, hub, runtime, config)
+    return hub
 
 
 def build_app(config):

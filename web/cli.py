@@ -66,6 +66,8 @@ def parse_args(argv=None):
                         f"(default {DEFAULTS['media_quota_mb']:g}, env MEDIA_QUOTA_MB)")
     parser.add_argument("--max-recordings", type=int, help="recordings at once "
                         f"(default {DEFAULTS['max_recordings']}, env MAX_RECORDINGS)")
+    parser.add_argument("--message-queue", help="redis://HOST:6379/0 shared by several instances "
+                        "behind a sticky proxy (README, Scaling out; env MESSAGE_QUEUE)")
     return parser.parse_args(argv)
 
 

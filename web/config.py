@@ -43,6 +43,8 @@ DEFAULTS = {
     # Watch from anything (README): MJPEG streams at once, and cameras the server pulls itself.
     "max_viewers": 16,
     "cameras": (),
+    # Several instances sharing sources through Redis (README, Scaling out); None: one process.
+    "message_queue": None,
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -72,6 +74,7 @@ ENVIRONMENT = {
     "MAX_RECORDINGS": ("max_recordings", int),
     "MAX_VIEWERS": ("max_viewers", int),
     "CAMERAS": ("cameras", lambda text: tuple(c.strip() for c in text.split(",") if c.strip())),
+    "MESSAGE_QUEUE": ("message_queue", str),
 }
 
 
@@ -98,4 +101,9 @@ def load_config(overrides=None, environ=os.environ):
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
     if config["async_mode"] not in ASYNC_MODES:
         raise ValueError(f"async_mode must be one of {', '.join(ASYNC_MODES)}")
+    queue = config["message_queue"]
+    if queue and not queue.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("--message-queue takes a Redis URL: redis://HOST:6379/0")
+    if queue and config["async_mode"] != "threading":
+        raise ValueError("--message-queue works in the default threading mode only")
     return config

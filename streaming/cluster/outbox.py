@@ -1,0 +1,57 @@
+"""The owner's side of requests for frames: one tap per (source, settings) other instances want."""
+
+import json
+import logging
+
+from pipeline import Settings
+from protocol import SettingsError
+
+from .keys import frames_channel, subscriptions_key
+from .publisher import ChannelTap
+
+log = logging.getLogger(__name__)
+
+MAX_REFUSED_LOGGED = 64  # bad requests logged once each; a flood of them logs no more
+
+
+class Outbox:
+    """Keeps a tap on each rendition that viewers on other instances ask for, and no others."""
+
+    def __init__(self, graph, publisher):
+        self.graph = graph
+        self.publisher = publisher
+        self.taps = {}  # (name, settings text) -> (ChannelTap, Rendition)
+        self._refused = set()
+
+    def serve(self, redis, now_ms):
+        """Read the live requests for this instance's sources; attach and detach taps to match."""
+        with self.graph.lock:
+            names = [s.name for s in self.graph.sources.values() if s.shared and s.frames > 0]
+        with redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zremrangebyscore(subscriptions_key(name), "-inf", now_ms)
+                pipe.zrange(subscriptions_key(name), 0, -1)
+            answers = pipe.execute()[1::2]
+        wanted = {(name, member.decode().split("|", 1)[1])
+                  for name, members in zip(names, answers) for member in members}
+        for key, (tap, rendition) in list(self.taps.items()):
+            if tap.ended or key not in wanted:
+                del self.taps[key]
+                if not tap.ended:
+                    self.graph.detach(tap, rendition)
+        for name, text in wanted - set(self.taps):
+            self._attach(name, text)
+
+    def _attach(self, name, text):
+        try:
+            settings = Settings().updated(json.loads(text))
+        except (SettingsError, ValueError) as exc:
+            if len(self._refused) < MAX_REFUSED_LOGGED and (name, text) not in self._refused:
+                self._refused.add((name, text))
+                log.warning("source %s: ignored a request for frames with bad settings: %.200s",
+                            name, exc)
+            return
+        tap = ChannelTap(frames_channel(name, text), self.publisher)
+        rendition = self.graph.attach(name, settings, tap)
+        if rendition is not None:
+            self.taps[(name, text)] = (tap, rendition)

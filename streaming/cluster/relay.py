@@ -1,0 +1,206 @@
+"""The viewer's side: this instance's viewers of sources held by other instances.
+
+Viewers of one source with the same settings share a view, and a view listens on one
+frames channel. Each frame that arrives goes to every viewer that keeps up; a viewer with a
+frame still unsent is skipped, so the newest frame wins here as on the source's instance.
+"""
+
+import logging
+import threading
+
+from protocol import in_form
+
+from ..workers import MAX_UNSENT_FRAMES
+from .keys import POKE_CHANNEL, frames_channel, read_message, settings_text
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2  # how soon a new view starts listening
+
+
+class View:
+    """One remote source with one set of settings, and the local viewers who watch it."""
+
+    def __init__(self, name, text):
+        self.name = name
+        self.settings_text = text
+        self.channel = frames_channel(name, text)
+        self.viewers = {}  # sid -> Client
+        self.taps = set()  # non-client consumers here (graph.py's tap interface)
+        self.frames = 0
+
+
+class Relay:
+    """Listens on the frames channels this instance's viewers need and hands frames out."""
+
+    def __init__(self, link, emit, unsent_frames, start_task, on_end, on_poke=lambda: None):
+        self.link = link
+        self.emit = emit
+        self.unsent_frames = unsent_frames
+        self.start_task = start_task
+        self.on_end = on_end  # (name, [clients], state, message) -> None
+        self.on_poke = on_poke  # another instance changed what it asks for
+        self.views = {}  # channel -> View
+        self._by_sid = {}  # sid -> View
+        self._lock = threading.Lock()
+        self._running = False
+
+    def start(self):
+        """Start listening."""
+        self._running = True
+        self.start_task(self._run)
+
+    def stop(self):
+        """Let the listening thread exit."""
+        self._running = False
+
+    def watch(self, client, name):
+        """Make `client` a viewer of remote source `name`, with its own settings."""
+        text = settings_text(client.settings)
+        with self._lock:
+            self._leave(client.sid)
+            view = self.views.get(frames_channel(name, text))
+            if view is None:
+                view = View(name, text)
+                self.views[view.channel] = view
+            view.viewers[client.sid] = client
+            self._by_sid[client.sid] = view
+
+    def unwatch(self, client):
+        """Take `client` off any remote source; return the name it watched, or None."""
+        with self._lock:
+            view = self._leave(client.sid)
+        return view.name if view is not None else None
+
+    def watching(self, sid):
+        """Return the remote source `sid` watches, or None."""
+        view = self._by_sid.get(sid)
+        return view.name if view is not None else None
+
+    def attach(self, name, settings, tap):
+        """Feed `tap` the frames of remote source `name` processed with `settings`; return its view."""
+        text = settings_text(settings)
+        with self._lock:
+            view = self.views.get(frames_channel(name, text))
+            if view is None:
+                view = self.views[frames_channel(name, text)] = View(name, text)
+            view.taps.add(tap)
+        return view
+
+    def detach(self, tap, view):
+        """Stop feeding `tap`; the view goes once nothing watches it."""
+        with self._lock:
+            view.taps.discard(tap)
+            self._drop_if_unused(view)
+
+    def take_viewers(self, name):
+        """Remove and return every viewer of remote source `name` (it left, or came here)."""
+        with self._lock:
+            viewers = [c for v in list(self.views.values()) if v.name == name
+                       for c in list(v.viewers.values())]
+            for client in viewers:
+                self._leave(client.sid)
+        return viewers
+
+    def end_taps(self, name, state, message):
+        """End every tap on remote source `name`: it left, or moved (its consumers ask again)."""
+        with self._lock:
+            taps = [t for v in list(self.views.values()) if v.name == name for t in v.taps]
+            for view in [v for v in list(self.views.values()) if v.name == name]:
+                view.taps.clear()
+                self._drop_if_unused(view)
+        for tap in taps:
+            tap.end(state, message)
+
+    def counts(self):
+        """Return {source name: viewers here}, for the heartbeat."""
+        with self._lock:
+            found = {}
+            for view in self.views.values():
+                found[view.name] = found.get(view.name, 0) + len(view.viewers)
+            return found
+
+    def wanted(self):
+        """Return [(source name, settings text)] this instance needs frames of."""
+        with self._lock:
+            return [(v.name, v.settings_text) for v in self.views.values()]
+
+    def _leave(self, sid):
+        view = self._by_sid.pop(sid, None)
+        if view is not None:
+            view.viewers.pop(sid, None)
+            self._drop_if_unused(view)
+        return view
+
+    def _drop_if_unused(self, view):
+        if not view.viewers and not view.taps and self.views.get(view.channel) is view:
+            del self.views[view.channel]
+
+    # The listening thread -------------------------------------------------------------
+
+    def _run(self):
+        pubsub, listening = None, set()
+        while self._running:
+            try:
+                if pubsub is None:
+                    pubsub, listening = self.link.pubsub(), set()
+                listening = self._follow(pubsub, listening)
+                message = pubsub.get_message(timeout=POLL_S)
+                if message is None or message.get("type") != "message":
+                    continue
+                channel = message["channel"].decode()
+                if channel == POKE_CHANNEL:
+                    self.on_poke()
+                else:
+                    self._hand_out(channel, message["data"])
+            except self.link.down_errors as exc:
+                self.link.failed(exc)
+                pubsub = self._close(pubsub)
+                threading.Event().wait(1.0)
+        self._close(pubsub)
+
+    def _follow(self, pubsub, listening):
+        with self._lock:
+            wanted = {POKE_CHANNEL, *self.views}
+        if wanted - listening:
+            pubsub.subscribe(*(wanted - listening))
+        if listening - wanted:
+            pubsub.unsubscribe(*(listening - wanted))
+        return wanted
+
+    @staticmethod
+    def _close(pubsub):
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except OSError:  # closing a connection that already broke
+                pass
+        return None
+
+    def _hand_out(self, channel, data):
+        decoded = read_message(data)
+        with self._lock:
+            view = self.views.get(channel)
+            viewers = list(view.viewers.values()) if view is not None else []
+            taps = list(view.taps) if view is not None else []
+        if view is None or decoded is None:
+            return
+        kind, first, second = decoded
+        if kind == "end":
+            self.end_taps(view.name, first, second)
+            self.on_end(view.name, self.take_viewers(view.name), first, second)
+            return
+        jpeg, meta = first, second
+        view.frames += 1
+        for tap in taps:
+            tap.deliver(jpeg, meta)
+        forms = {}
+        for viewer in viewers:
+            if self.unsent_frames(viewer.sid) > MAX_UNSENT_FRAMES:
+                viewer.stats.dropped += 1  # slow here: skipped, never queued behind
+                continue
+            if viewer.form not in forms:
+                forms[viewer.form] = in_form(jpeg, viewer.form)
+            viewer.stats.frame_delivered({"total": meta.get("ms", 0.0)})
+            viewer.touch()
+            self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
