@@ -15,14 +15,16 @@ WAIT_STEP_S = 0.02
 
 
 class MediaLibrary:
-    """Recordings and snapshots of the sources in `graph`, kept in `data_dir`."""
+    """Recordings and snapshots of the sources `attach` reaches, kept in `data_dir`."""
 
-    def __init__(self, data_dir, graph, limits=MediaLimits(), on_finished=None, sleep=None):
+    def __init__(self, data_dir, attach, limits=MediaLimits(), on_finished=None, sleep=None):
         self.store = MediaStore(data_dir)
         # Under eventlet a request is a green thread: it waits by sleeping, never by blocking
         # the event loop on a threading.Event.
         self.sleep = sleep
-        self.graph = graph
+        # hub.attach_tap: (source, settings, tap, sid) -> a handle to detach, or None. A source
+        # on another instance of a cluster is recorded like one here.
+        self.attach = attach
         self.limits = limits
         self.on_finished = on_finished  # (owner sid, row) -> None: tell the page that asked
         self.active = {}  # id -> Recorder
@@ -43,10 +45,9 @@ class MediaLibrary:
             recorder = Recorder(media_id, source, self.store.temp_path(media_id, "recording"),
                                 self.store.path(media_id, "thumbnail"), self.limits,
                                 self._bytes_elsewhere)
-            rendition = self.graph.attach(source, settings, recorder, sid)
-            if rendition is None:
+            recorder.handle = self.attach(source, settings, recorder, sid)
+            if recorder.handle is None:
                 raise _unknown(source)
-            recorder.rendition = rendition
             self.store.insert(media_id, "recording", source)
             self.active[media_id] = recorder
             self._owners[media_id] = sid
@@ -91,7 +92,7 @@ class MediaLibrary:
             error = f"stopped: the recording failed ({type(exc).__name__})"
             log.error("recording %s failed: %s: %.200s", recorder.id, type(exc).__name__, exc)
         finally:
-            self.graph.detach(recorder, recorder.rendition)
+            recorder.handle.detach()
         values = finish_file(self.store, recorder.id, recorder.frames if error is None else None)
         values.update(dropped=recorder.dropped, message=error or recorder.message)
         self.store.update(recorder.id, **values)
@@ -129,13 +130,13 @@ class MediaLibrary:
         """Save the next processed frame of `source` as a JPEG; return its row."""
         self._check_room()
         tap = FirstFrame()
-        rendition = self.graph.attach(source, settings, tap, sid)
-        if rendition is None:
+        handle = self.attach(source, settings, tap, sid)
+        if handle is None:
             raise _unknown(source)
         try:
             self._wait(tap.ready, self.limits.snapshot_wait_s)
         finally:
-            self.graph.detach(tap, rendition)
+            handle.detach()
         if tap.jpeg is None:
             raise MediaError(f"no frame came from source '{source}' in "
                              f"{self.limits.snapshot_wait_s:g} s", "no_frame", 504)

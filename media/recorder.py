@@ -28,7 +28,7 @@ class Recorder:
         self.thumbnail = thumbnail
         self.limits = limits  # MediaLimits
         self.bytes_elsewhere = bytes_elsewhere  # () -> bytes the rest of the library takes
-        self.rendition = None  # set by the library once attached
+        self.handle = None  # set by the library once attached (a TapHandle)
         self.started = time.monotonic()
         self.frames = 0
         self.dropped = 0

@@ -17,7 +17,7 @@ class FrameBoard:
     def __init__(self, name, settings, sleep=None):
         self.name = name
         self.settings = settings
-        self.rendition = None  # set by the boards that attach it
+        self.handle = None  # set by the boards that attach it (a TapHandle)
         self.viewers = 0  # guarded by the boards' lock
         self.frames = 0  # frames delivered so far; also the newest frame's number
         self.jpeg = None

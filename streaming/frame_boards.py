@@ -11,13 +11,14 @@ MAX_SNAPSHOTS = 8
 
 
 class FrameBoards:
-    """Attaches a board to a rendition for its first viewer and detaches it after its last.
+    """Attaches a board to a source's frames for its first viewer and detaches it after its last.
 
     `max_streams` caps the open streams: each holds a server thread while it plays.
     """
 
-    def __init__(self, graph, max_streams, sleep=None, on_change=None):
-        self.graph = graph
+    def __init__(self, attach, max_streams, sleep=None, on_change=None):
+        # hub.attach_tap (cluster_seat.py): a source here or on another instance, one code path.
+        self.attach = attach
         self.max_streams = max_streams
         self.streams = 0
         self.snapshots = 0
@@ -43,8 +44,8 @@ class FrameBoards:
             board = self._boards.get((name, settings))
             if board is None or board.ended is not None:
                 board = FrameBoard(name, settings, self.sleep)
-                board.rendition = self.graph.attach(name, settings, board)
-                if board.rendition is None:
+                board.handle = self.attach(name, settings, board)
+                if board.handle is None:
                     return None
                 self._boards[(name, settings)] = board
             board.viewers += 1
@@ -62,7 +63,7 @@ class FrameBoards:
             if last and self._boards.get((board.name, board.settings)) is board:
                 del self._boards[(board.name, board.settings)]
         if last:
-            self.graph.detach(board, board.rendition)
+            board.handle.detach()
         if stream:
             self.on_change()
 

@@ -9,12 +9,12 @@ do the processing; nothing here does CPU work.
 
 import itertools
 import logging
-import time
 
 from protocol import (CLAIM_RULE, SOURCE_NAME_RULE, ClientError, FrameError, SettingsError,
                       check_payload, is_claim, is_source_name)
 
 from .client import Client, ClientLimits, Upload
+from .cluster_seat import ClusterSeat
 from .graph import SourceGraph
 from .names import NAME_GRACE_S, NameRegistry
 from .source_events import SourceEvents
@@ -26,7 +26,7 @@ from .workers import WorkerPool
 log = logging.getLogger(__name__)
 
 
-class StreamHub(SourceEvents):
+class StreamHub(SourceEvents, ClusterSeat):
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
     def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
@@ -44,26 +44,17 @@ class StreamHub(SourceEvents):
         self._names = itertools.count(1)
         self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
                                   stats_interval)
-        self.cluster = None  # set by join_cluster when instances share sources (README, Scaling out)
-        self.name_prefix = "camera"
-
-    def join_cluster(self, cluster):
-        """Share this hub's sources, names and viewers with other instances through `cluster`."""
-        self.cluster = cluster
-        self.name_prefix = f"camera-{cluster.instance.rsplit(':', 1)[-1]}"  # unique cluster-wide
 
     def start(self):
         """Start the workers and the stats ticker."""
         self.pool.start()
         self.ticker.start()
-        if self.cluster is not None:
-            self.cluster.start()
+        self._start_cluster()
 
     def stop(self):
         """Ask the workers and the ticker to exit, then close the pipeline (its processes, if any)."""
         self.ticker.stop()
-        if self.cluster is not None:
-            self.cluster.stop()
+        self._stop_cluster()
         self.pool.stop()
         self.pipeline.close()
 
@@ -79,13 +70,13 @@ class StreamHub(SourceEvents):
             raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
         if claim is not None and not is_claim(claim):
             raise ClientError(f"a name claim is {CLAIM_RULE}", code="bad_claim")
-        if self.cluster is not None and requested_name is not None:
-            self.cluster.names.take(requested_name, sid, claim)  # held across the cluster
+        if requested_name is not None:
+            self.take_cluster_name(requested_name, sid, claim)
         try:
             return self._connect(sid, requested_name, claim)
         except ClientError:
-            if self.cluster is not None and requested_name is not None:
-                self.cluster.names.release(requested_name, sid)
+            if requested_name is not None:
+                self.release_cluster_name(requested_name, sid)
             raise
 
     def _connect(self, sid, requested_name, claim):
@@ -118,8 +109,7 @@ class StreamHub(SourceEvents):
             if owned:
                 self.graph.close_source(source)
             self.names.release(client.source_name, sid)
-        if self.cluster is not None:
-            self.cluster.left(client)  # talks to Redis, so outside the lock
+        self._cluster_left(client)
         # The list changes if a listed source left, or a listed source lost a viewer.
         if (owned and source.frames > 0) or (watched is not None and watched is not source
                                              and watched.frames > 0):
@@ -175,14 +165,9 @@ class StreamHub(SourceEvents):
             client.settings = settings
             if client.rendition is not None:
                 self.graph.watch(client, client.rendition.source)
-            elif self.cluster is not None and self.cluster.watching(sid) is not None:
-                self.cluster.watch(client, self.cluster.watching(sid))  # with the new settings
+            else:
+                self._rewatch_remote(client)
         return {"settings": settings.as_dict()}
-
-    def list_sources(self):
-        """Return the live shared sources: those shared that have sent at least one frame."""
-        listed = self.graph.listed(time.monotonic())
-        return listed if self.cluster is None else self.cluster.merged(listed)
 
     def reject(self, client, exc, seq=None):
         """Tell a client what was wrong with its input (naming the frame), log it, return the ack.
@@ -202,19 +187,6 @@ class StreamHub(SourceEvents):
         return {"error": event}
 
     # Helpers -----------------------------------------------------------------------------
-
-    def _free_name(self):
-        while True:
-            name = f"{self.name_prefix}-{next(self._names)}"
-            if name not in self.sources and name not in self.names:
-                return name
-
-    def announce_sources(self):
-        """Send everyone the sources list again: a count changed outside the hub (HTTP viewers)."""
-        self._announce_sources()
-
-    def _announce_sources(self):
-        self.emit("sources", self.list_sources())
 
     def _report_bad_frame(self, rendition, upload, exc):
         """Tell a source's sender that its frame could not be processed (once per upload)."""

@@ -9,7 +9,7 @@ watches nothing itself: with no viewer its frames cost nothing but a mailbox che
 import logging
 import secrets
 
-from protocol import FrameError, check_payload
+from protocol import ClientError, FrameError, check_payload
 
 from .client import Upload
 from .source import Source
@@ -36,11 +36,19 @@ class LocalSource:
                          doc="Frames taken: all that were sent, as no link drops any.")
 
     def open(self):
-        """Take the name and add the source; raise ClientError `source_taken` if it is held."""
+        """Take the name and add the source; raise ClientError `source_taken` if it is held.
+
+        In a cluster the name is held across every instance, as a named client's is.
+        """
         hub = self.hub
-        with hub.graph.lock:
-            hub.names.take(self.name, self.sid)
-            self.source = hub.sources[self.name] = Source(self.name, self.sid, shared=True)
+        hub.take_cluster_name(self.name, self.sid)  # talks to Redis, so outside the lock
+        try:
+            with hub.graph.lock:
+                hub.names.take(self.name, self.sid)
+                self.source = hub.sources[self.name] = Source(self.name, self.sid, shared=True)
+        except ClientError:
+            hub.release_cluster_name(self.name, self.sid)
+            raise
         return self
 
     def run(self, slot, stop):
@@ -84,4 +92,5 @@ class LocalSource:
             if hub.sources.get(self.name) is source:
                 hub.graph.close_source(source)
             hub.names.release(self.name, self.sid)
+        hub.release_cluster_name(self.name, self.sid)
         self.source = None

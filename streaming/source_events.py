@@ -1,10 +1,11 @@
 """The events that pick, share and report on sources: `watch`, `share` and `status`.
 
-A mixin of StreamHub (hub.py), which supplies clients, graph, emit, reject and
-_announce_sources; it is apart only so that each file holds one idea.
+A mixin of StreamHub (hub.py), which supplies clients, graph, emit, reject and merged
+(cluster_seat.py); it is apart only so that each file holds one idea.
 """
 
 import logging
+import time
 
 from protocol import FORMS, SOURCE_STATES, UNSHARED, ClientError, shown
 
@@ -85,3 +86,14 @@ class SourceEvents:
         for viewer in source.viewers():
             self.emit("source_status", {"source": source.name, **source.status}, to=viewer.sid)
         self._announce_sources()
+
+    def list_sources(self):
+        """Return the live shared sources: those shared that have sent at least one frame."""
+        return self.merged(self.graph.listed(time.monotonic()))
+
+    def announce_sources(self):
+        """Send everyone the sources list again: a count changed outside the hub (HTTP viewers)."""
+        self._announce_sources()
+
+    def _announce_sources(self):
+        self.emit("sources", self.list_sources())

@@ -64,9 +64,9 @@ class Nginx:
             self.proc.wait(timeout=10)
 
 
-def instance(artifacts, redis_url, token, port=None):
+def instance(artifacts, redis_url, token, port=None, args=()):
     """A server instance in the cluster, with the shared token from the environment."""
-    return ServerProcess(artifacts, "--workers", "1", "--message-queue", redis_url,
+    return ServerProcess(artifacts, "--workers", "1", "--message-queue", redis_url, *args,
                          env={"ACCESS_TOKEN": token}, port=port)
 
 

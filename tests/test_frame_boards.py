@@ -7,9 +7,17 @@ import pytest
 from pipeline import Settings
 from protocol import ClientError
 from streaming.frame_board import FrameBoard
+from streaming.cluster_seat import ClusterSeat
 from streaming.frame_boards import MAX_SNAPSHOTS, FrameBoards
 from streaming.graph import SourceGraph
 from streaming.source import Source
+
+
+def attach_to(graph):
+    """Return the hub's attach_tap for `graph` alone (one instance, no cluster)."""
+    seat = ClusterSeat()
+    seat.graph = graph
+    return seat.attach_tap
 
 
 @pytest.fixture
@@ -46,7 +54,7 @@ def test_a_waiting_viewer_wakes_for_a_frame_and_for_the_end(graph):
 
 
 def test_viewers_with_the_same_settings_share_one_board_and_one_rendition(graph):
-    boards = FrameBoards(graph, max_streams=10)
+    boards = FrameBoards(attach_to(graph), max_streams=10)
     stages = Settings().updated({"view": "stages"})
     first, second = boards.join("cam", Settings()), boards.join("cam", Settings())
     other = boards.join("cam", stages)
@@ -59,14 +67,14 @@ def test_viewers_with_the_same_settings_share_one_board_and_one_rendition(graph)
 
 
 def test_missing_and_private_sources_give_no_board(graph):
-    boards = FrameBoards(graph, max_streams=10)
+    boards = FrameBoards(attach_to(graph), max_streams=10)
     assert boards.join("nobody", Settings()) is None
     assert boards.join("mine", Settings()) is None
     assert boards.streams == 0
 
 
 def test_streams_and_snapshots_are_capped(graph):
-    boards = FrameBoards(graph, max_streams=2)
+    boards = FrameBoards(attach_to(graph), max_streams=2)
     held = [boards.join("cam", Settings()) for _ in range(2)]
     with pytest.raises(ClientError) as refused:
         boards.join("cam", Settings())
@@ -82,7 +90,7 @@ def test_streams_and_snapshots_are_capped(graph):
 
 
 def test_a_source_that_leaves_ends_its_boards(graph):
-    boards = FrameBoards(graph, max_streams=10)
+    boards = FrameBoards(attach_to(graph), max_streams=10)
     board = boards.join("cam", Settings())
     with graph.lock:
         graph.close_source(graph.sources["cam"])

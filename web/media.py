@@ -26,7 +26,8 @@ def build_library(config, hub, socketio, token):
         socketio.emit("recording", entry_json(row, token), to=sid)
 
     sleep = socketio.sleep if config["async_mode"] == "eventlet" else None
-    library = MediaLibrary(config["data_dir"] or DEFAULT_DATA_DIR, hub.graph, limits, finished, sleep)
+    library = MediaLibrary(config["data_dir"] or DEFAULT_DATA_DIR, hub.attach_tap, limits, finished,
+                           sleep)
     _register_events(socketio, hub, library, token)
     return library
 

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 def register(app, hub, config, sleep=None):
     """Add the video routes and the wall to `app`, and start the server's own cameras."""
     app.wsgi_app = hide_query_token(app.wsgi_app)  # outermost: nothing inside sees ?token=
-    app.extensions["frame_boards"] = FrameBoards(hub.graph, config["max_viewers"], sleep,
+    app.extensions["frame_boards"] = FrameBoards(hub.attach_tap, config["max_viewers"], sleep,
                                                  on_change=hub.announce_sources)
     for module in (video, wall):
         app.register_blueprint(module.blueprint)

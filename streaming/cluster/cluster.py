@@ -87,11 +87,11 @@ class Cluster:
         return self.relay.watching(sid)
 
     def attach(self, name, settings, tap):
-        """Feed `tap` the frames of `name` from the instance holding it (None if none lists it).
-
-        The remote twin of graph.attach, for taps such as an MJPEG stream: try the graph first.
-        """
-        return self.relay.attach(name, settings, tap) if self.lists(name) else None
+        """Feed `tap` the frames of `name` from its instance (None if none lists it): attach_tap."""
+        # Waking the heartbeat asks for the frames at once, so a snapshot's first frame is in time.
+        view = self.relay.attach(name, settings, tap) if self.lists(name) else None
+        self._wake.set()
+        return view
 
     def detach(self, tap, view):
         """Stop feeding a tap that `attach` fed."""

@@ -24,6 +24,8 @@ def cameras():
                               "token: send Authorization: Bearer TOKEN"}), 401
     # Unlike the `sources` event, a shared source that has sent no frame yet is listed too:
     # a --camera that is down belongs on the wall, saying so.
+    # In a cluster the other instances' live shared sources are listed too (hub.merged).
     now = time.monotonic()
-    sources = list(current_app.extensions["stream_hub"].sources.values())
-    return jsonify(sources=[source.describe(now) for source in sources if source.shared])
+    hub = current_app.extensions["stream_hub"]
+    here = [source.describe(now) for source in list(hub.sources.values()) if source.shared]
+    return jsonify(sources=hub.merged(here))
