@@ -4,7 +4,8 @@ Every client publishes its frames as a source and watches one source (its own by
 default). A source is private to its owner until shared; a name belongs to one
 publisher (names.py). Viewers of a source are grouped by settings into renditions;
 each rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
-do the processing; nothing here does CPU work.
+do the processing; nothing here does CPU work. What changes when several instances share
+sources (names held cluster-wide, the merged list, taps on remote sources) is cluster_seat.py's.
 """
 
 import itertools

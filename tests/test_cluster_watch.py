@@ -15,7 +15,8 @@ from .bridge_harness import WAIT_S, assert_recoloured_face, unique_name, wait_un
 from .cluster_harness import RedisServer, instance
 from .images import face_jpeg
 from .socket_client import RecordingClient
-from .watch_harness import MjpegViewer, get
+from .media_helpers import call
+from .watch_harness import get, mjpeg_frame
 
 TOKEN = "cluster-watch-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -75,40 +76,19 @@ def test_mjpeg_and_snapshots_of_a_source_on_the_other_instance(pair):
     publisher = Publisher(a.url, name)
     try:
         wait_until(lambda: name in wall(b), timeout=WAIT_S, what=f"{name} on B's wall")
-        viewer = MjpegViewer(f"{b.url}/video/{name}.mjpg?token={TOKEN}")
-        try:
-            assert viewer.status == 200
-            assert_recoloured_face(viewer.wait_for(3))
-        finally:
-            viewer.close()
+        assert_recoloured_face(mjpeg_frame(f"{b.url}/video/{name}.mjpg?token={TOKEN}", 3))
         status, kind, jpeg = get(f"{b.url}/snapshot/{name}.jpg", AUTH)
         assert (status, kind) == (200, "image/jpeg")
         assert_recoloured_face(jpeg)
         # The media API's snapshot on B saves a frame of A's source too.
-        status, _, body = post_json(f"{b.url}/api/snapshots", {"source": name})
-        assert status == 201, body
-        row = json.loads(body)
+        status, row = call("POST", f"{b.url}/api/snapshots", {"source": name}, AUTH)
+        assert status == 201, row
         assert (row["source"], row["status"], row["frames"]) == (name, "ok", 1)
     finally:
         publisher.close()
     # Once the publisher leaves, the other instance answers as for any unknown source.
     wait_until(lambda: name not in wall(b), timeout=WAIT_S, what=f"{name} off B's wall")
     assert get(f"{b.url}/snapshot/{name}.jpg", AUTH)[0] == 404
-
-
-def post_json(url, body):
-    """POST `body` as JSON with the token; return (status, content type, body)."""
-    import http.client
-    import urllib.parse
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        conn.request("POST", parts.path, json.dumps(body),
-                     {**AUTH, "Content-Type": "application/json"})
-        response = conn.getresponse()
-        return response.status, response.getheader("Content-Type"), response.read()
-    finally:
-        conn.close()
 
 
 def test_a_camera_pulled_by_one_instance_is_listed_and_watched_on_the_other(pair):
@@ -126,11 +106,7 @@ def test_a_camera_pulled_by_one_instance_is_listed_and_watched_on_the_other(pair
         assert_recoloured_face(payload)
     finally:
         viewer.close()
-    mjpeg = MjpegViewer(f"{b.url}/video/{CAMERA}.mjpg?token={TOKEN}")
-    try:
-        assert_recoloured_face(mjpeg.wait_for(2))
-    finally:
-        mjpeg.close()
+    assert_recoloured_face(mjpeg_frame(f"{b.url}/video/{CAMERA}.mjpg?token={TOKEN}", 2))
 
 
 def test_a_second_instance_refuses_a_camera_name_held_elsewhere(pair, artifacts):

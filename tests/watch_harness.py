@@ -59,6 +59,16 @@ class MjpegViewer(MjpegPlayer):
         return sum(start <= t < end for t in self.times) / (end - start)
 
 
+def mjpeg_frame(url, count=3):
+    """Play the MJPEG stream at `url` (it must answer 200) until `count` frames; return the last."""
+    viewer = MjpegViewer(url)
+    try:
+        assert viewer.status == 200
+        return viewer.wait_for(count)
+    finally:
+        viewer.close()
+
+
 class GunicornServer(bench_server.ServerProcess):
     """`gunicorn process:app` (gunicorn.conf.py) with its access log on, configured by environment."""
 
