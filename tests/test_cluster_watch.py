@@ -16,7 +16,7 @@ from .cluster_harness import RedisServer, instance
 from .images import face_jpeg
 from .socket_client import RecordingClient
 from .media_helpers import call
-from .watch_harness import get, mjpeg_frame
+from .watch_harness import MjpegViewer, get, mjpeg_frame
 
 TOKEN = "cluster-watch-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -76,7 +76,16 @@ def test_mjpeg_and_snapshots_of_a_source_on_the_other_instance(pair):
     publisher = Publisher(a.url, name)
     try:
         wait_until(lambda: name in wall(b), timeout=WAIT_S, what=f"{name} on B's wall")
-        assert_recoloured_face(mjpeg_frame(f"{b.url}/video/{name}.mjpg?token={TOKEN}", 3))
+        player = MjpegViewer(f"{b.url}/video/{name}.mjpg?token={TOKEN}")
+        try:
+            assert player.status == 200
+            assert_recoloured_face(player.wait_for(3))
+            # Its owner's instance counts the player on the other one, as the wall on B does.
+            for server in (a, b):
+                wait_until(lambda: wall(server)[name]["players"] == 1, timeout=WAIT_S,
+                           what="the player counted")
+        finally:
+            player.close()
         status, kind, jpeg = get(f"{b.url}/snapshot/{name}.jpg", AUTH)
         assert (status, kind) == (200, "image/jpeg")
         assert_recoloured_face(jpeg)

@@ -19,6 +19,7 @@ from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, MIN_BEAT_S, POKE_CHANNEL, PREFIX
 from .link import RedisLink
 from .names import ClusterNames
 from .outbox import Outbox
+from .counts import merge, tally
 from .places import place_viewers
 from .publisher import Publisher
 from .relay import Relay
@@ -43,7 +44,7 @@ class Cluster:
         self.relay = Relay(self.link, hub.emit, hub.pool.unsent_frames, runtime.start_task,
                            self._ended, on_poke=self._wake.set)
         self.remote = {}  # name -> its `sources` entry, for sources on other instances
-        self._watchers = {}  # name -> viewers on other instances
+        self._watchers = self._players = {}  # name -> viewers (MJPEG players) on other instances
         self.outbox = Outbox(hub.graph, self.publisher)  # frames this instance sends out
         self._shown = None  # what the list looked like when last announced
         self._trust_after = 0.0  # (monotonic) when Redis's records are complete again
@@ -104,11 +105,8 @@ class Cluster:
 
     def merged(self, local):
         """Return the `sources` list: this instance's entries and the others', viewers summed."""
-        here = self.relay.counts()
-        names = {entry["name"] for entry in local}
-        entries = local + [e for n, e in self.remote.items() if n not in names]
-        return [{**e, "viewers": e["viewers"] + self._watchers.get(e["name"], 0)
-                 + here.get(e["name"], 0)} for e in entries]
+        return merge(local, self.remote, (self._watchers, self.relay.counts()),
+                     (self._players, self.relay.counts(players=True)))
 
     # The heartbeat ----------------------------------------------------------------------
 
@@ -138,7 +136,7 @@ class Cluster:
         seconds, micros = redis.time()
         now_ms = seconds * 1000 + micros // 1000
         record = {"sources": self.hub.graph.listed(time.monotonic()),
-                  "watching": self.relay.counts()}
+                  "watching": self.relay.counts(), "playing": self.relay.counts(players=True)}
         asked = set(self.relay.wanted())
         with redis.pipeline(transaction=False) as pipe:
             pipe.set(instance_key(self.instance), json.dumps(record),
@@ -157,7 +155,9 @@ class Cluster:
         self.outbox.serve(redis, now_ms)
         self._settle_views()
         shown = (sorted((e["name"], e.get("state")) for e in self.remote.values()),
-                 sorted(self._watchers.items()), sorted(self.relay.counts().items()))
+                 sorted(self._watchers.items()), sorted(self._players.items()),
+                 sorted(self.relay.counts().items()),
+                 sorted(self.relay.counts(players=True).items()))
         if shown != self._shown:
             self._shown = shown
             self.hub._announce_sources()
@@ -166,18 +166,15 @@ class Cluster:
         redis = self.link.redis
         keys = [k for k in redis.scan_iter(match=f"{PREFIX}instance:*", count=500)
                 if k.decode() != instance_key(self.instance)]
-        remote, watchers = {}, {}
-        for raw in (redis.mget(keys) if keys else []):
-            if raw is None:  # expired between the scan and the read
-                continue
-            record = json.loads(raw)
-            for entry in record.get("sources", []):
-                remote.setdefault(entry["name"], entry)
-            for name, count in record.get("watching", {}).items():
-                watchers[name] = watchers.get(name, 0) + count
+        # A record may expire between the scan and the read.
+        records = [json.loads(raw) for raw in (redis.mget(keys) if keys else []) if raw is not None]
+        remote = {}
+        for entry in (entry for record in records for entry in record.get("sources", [])):
+            remote.setdefault(entry["name"], entry)
         if time.monotonic() < self._trust_after:
             remote = {**self.remote, **remote}
-        self.remote, self._watchers = remote, watchers
+        self.remote = remote
+        self._watchers, self._players = tally(records, "watching"), tally(records, "playing")
 
     def _lost_name(self, name):
         """Close a local source whose name its publisher took on another instance."""

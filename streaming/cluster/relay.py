@@ -112,12 +112,14 @@ class Relay:
         for tap in taps:
             tap.end(state, message)
 
-    def counts(self):
-        """Return {source name: viewers here}, for the heartbeat."""
+    def counts(self, players=False):
+        """Return {source name: viewers here}, or its MJPEG `players` here (as Source.describe)."""
         with self._lock:
             found = {}
             for view in self.views.values():
-                found[view.name] = found.get(view.name, 0) + len(view.viewers)
+                count = (sum(getattr(t, "viewers", 0) for t in view.taps) if players
+                         else len(view.viewers))
+                found[view.name] = found.get(view.name, 0) + count
             return found
 
     def wanted(self):
