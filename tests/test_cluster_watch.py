@@ -70,7 +70,7 @@ def wall(server):
     return {entry["name"]: entry for entry in json.loads(body)["sources"]}
 
 
-def test_mjpeg_and_snapshots_of_a_source_on_the_other_instance(pair):
+def test_mjpeg_snapshots_and_recordings_of_a_source_on_the_other_instance(pair):
     a, b, _, _ = pair
     name = unique_name("held-on-a")
     publisher = Publisher(a.url, name)
@@ -93,6 +93,13 @@ def test_mjpeg_and_snapshots_of_a_source_on_the_other_instance(pair):
         status, row = call("POST", f"{b.url}/api/snapshots", {"source": name}, AUTH)
         assert status == 201, row
         assert (row["source"], row["status"], row["frames"]) == (name, "ok", 1)
+        # And records it: a few frames of A's source into an MP4 on B.
+        status, row = call("POST", f"{b.url}/api/recordings", {"source": name}, AUTH)
+        assert status == 201, row
+        wait_until(lambda: call("GET", f"{b.url}/api/media/{row['id']}", None, AUTH)[1]["frames"]
+                   >= 5, timeout=WAIT_S, what="frames recorded")
+        status, row = call("POST", f"{b.url}/api/recordings/{row['id']}/stop", None, AUTH)
+        assert (status, row["status"]) == (200, "ok") and row["frames"] >= 5, row
     finally:
         publisher.close()
     # Once the publisher leaves, the other instance answers as for any unknown source.
