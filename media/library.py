@@ -4,6 +4,8 @@ import logging
 import threading
 import time
 
+import simplejpeg
+
 from .limits import MediaError, MediaLimits
 from .recorder import Recorder
 from .reconcile import finish_file, reconcile
@@ -144,8 +146,9 @@ class MediaLibrary:
         scratch = self.store.temp_path(media_id, "snapshot")
         scratch.write_bytes(tap.jpeg)
         scratch.replace(self.store.path(media_id, "snapshot"))
+        height, width, _, _ = simplejpeg.decode_jpeg_header(tap.jpeg)  # our own encoder's JPEG
         self.store.insert(media_id, "snapshot", source, status="ok", frames=1,
-                          bytes=len(tap.jpeg))
+                          bytes=len(tap.jpeg), width=width, height=height)
         log.info("snapshot %s of source %s", media_id, source)
         return self.entry(media_id)
 

@@ -68,6 +68,7 @@ def test_snapshot_list_filters_and_delete(media_server):
     with Publisher(media_server.url, "snap"):
         status, snap = call("POST", media_server.url + "/api/snapshots", {"source": "snap"})
     assert status == 201 and snap["kind"] == "snapshot" and snap["status"] == "ok"
+    assert (snap["width"], snap["height"]) == (640, 480)
     status, body = fetch(media_server.url + snap["url"])
     assert status == 200 and body[:2] == b"\xff\xd8" and len(body) == snap["bytes"]
     listed = call("GET", media_server.url + "/api/media?kind=snapshot&source=snap")[1]

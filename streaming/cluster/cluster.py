@@ -44,7 +44,8 @@ class Cluster:
         self.relay = Relay(self.link, hub.emit, hub.pool.unsent_frames, runtime.start_task,
                            self._ended, on_poke=self._wake.set)
         self.remote = {}  # name -> its `sources` entry, for sources on other instances
-        self._watchers = self._players = {}  # name -> viewers (MJPEG players) on other instances
+        self._watchers = {}  # name -> viewers on other instances
+        self._players = {}  # name -> MJPEG players on other instances
         self.outbox = Outbox(hub.graph, self.publisher)  # frames this instance sends out
         self._shown = None  # what the list looked like when last announced
         self._trust_after = 0.0  # (monotonic) when Redis's records are complete again
