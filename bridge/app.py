@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 from protocol import SOURCE_NAME_RULE, is_source_name
 
@@ -62,8 +63,10 @@ class Bridge:
 
     def wait(self):
         """Block until stop() or Ctrl-C (for the command line)."""
-        while not self._stop.wait(1.0):
-            pass
+        # Sleep and poll rather than wait on the Event: a Ctrl-C landing inside Event.wait can
+        # leave its lock held, and stop() would then hang forever setting that same Event.
+        while not self._stop.is_set():
+            time.sleep(0.5)
 
     def stats(self):
         """Return counters for logs and tests."""

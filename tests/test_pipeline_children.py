@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from .bridge_harness import wait_until
 from .images import face_jpeg
 from .server_process import ROOT, ServerProcess, pipeline_children
 from .socket_client import RecordingClient
@@ -107,16 +108,7 @@ def test_a_killed_child_costs_only_the_frame_it_held(two_children):
     frames = [t for t, code, _s in after if code == "frame"]
     gaps = [b - a for a, b in zip([killed_at] + frames, frames)]
     assert frames and max(gaps) < 2.0, gaps
-    assert len(pipeline_children(server)) == 2 or _eventually(lambda: len(pipeline_children(server)) == 2)
-
-
-def _eventually(check, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return False
+    wait_until(lambda: len(pipeline_children(server)) == 2, timeout=60, what="two pipeline children again")
 
 
 def test_threading_mode_under_a_monkey_patching_server_stops_at_start_up():

@@ -11,6 +11,7 @@ import urllib.request
 import psutil
 import pytest
 
+from .bridge_harness import wait_until
 from .images import face_jpeg
 from .server_process import ROOT, ServerProcess, free_port, pipeline_children
 from .socket_client import RecordingClient
@@ -181,17 +182,8 @@ def test_sigterm_tells_streaming_clients_and_exits_cleanly(artifacts, stop):
     for client in clients:
         notices = client.drain("error")
         assert any(n.get("code") == "server_stopping" for n in notices), notices
-        assert _eventually(lambda c=client: not c.sio.connected)
+        wait_until(lambda c=client: not c.sio.connected, timeout=10, what="the client told to leave")
     time.sleep(0.5)
     left = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, [p.cmdline() for p in left]
     server.stop()
-
-
-def _eventually(check, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
