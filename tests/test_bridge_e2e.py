@@ -119,15 +119,25 @@ def test_a_video_file_is_relayed(rig, tmp_path):
 def test_the_bridge_command_relays_a_simulated_camera(rig, server):
     camera = MjpegCameraSimulator(load_jpegs(), "arduino").start()
     rig.add_stop(camera.stop)
-    proc = subprocess.Popen([sys.executable, "-m", "bridge", camera.stream_url, "--name", unique_name("cli"),
+    # -X faulthandler: should it ever hang, SIGABRT makes it print every thread's stack.
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "bridge", camera.stream_url,
+                             "--name", unique_name("cli"),
                              "--server", server.url, "--stats-every", "1"],
                             cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+    lines, seen = queue.Queue(), []
+    threading.Thread(target=lambda: [(lines.put(line), seen.append(line)) for line in proc.stderr],
+                     daemon=True).start()
     try:
         deadline = time.monotonic() + WAIT_S
         while not re.search(r"processed=[1-9]", lines.get(timeout=max(0.1, deadline - time.monotonic()))):
             pass
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        try:
+            status = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            proc.wait(10)
+            time.sleep(0.5)  # let the reader take the stacks in
+            raise AssertionError("the bridge did not exit on Ctrl-C:\n" + "".join(seen[-60:]))
+        assert status == 0
