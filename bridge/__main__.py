@@ -4,16 +4,12 @@ import argparse
 import logging
 import os
 import sys
-import threading
 
 from .app import Bridge
 from .camera_control import control_url_for, frame_size_value
 from .cameras import MjpegPullCamera, open_camera
 
 log = logging.getLogger("bridge")
-
-# After Ctrl-C: how long the bridge waits for its threads before exiting anyway.
-STOP_TIMEOUT_S = 10.0
 
 EPILOG = """sources:
   http://CAMERA:81/stream   pull MJPEG (Arduino CameraWebServer, CircuitPython /stream, IP cameras)
@@ -97,24 +93,9 @@ def main(argv=None):
         bridge.wait()
     except KeyboardInterrupt:
         log.info("stopping")
-    # Stop in a thread with a bound, so nothing a library still holds can keep Ctrl-C from
-    # ending the bridge; the command line then exits without waiting on those threads.
-    stopper = threading.Thread(target=bridge.stop, name="bridge-stop", daemon=True)
-    stopper.start()
-    stopper.join(STOP_TIMEOUT_S)
-    if stopper.is_alive():
-        log.warning("did not stop within %g s; exiting anyway", STOP_TIMEOUT_S)
+    bridge.stop()
     return 0
 
 
-def run_command():
-    """Run main() and exit at once with its status, not waiting on library threads."""
-    status = main()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
-
-
 if __name__ == "__main__":
-    run_command()
+    sys.exit(main())

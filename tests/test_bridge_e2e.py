@@ -123,7 +123,10 @@ def test_the_bridge_command_relays_a_simulated_camera(rig, server):
     proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "bridge", camera.stream_url,
                              "--name", unique_name("cli"),
                              "--server", server.url, "--stats-every", "1"],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            # Ctrl-C as in a terminal: a shell's background job would pass on
+                            # SIGINT ignored, and the bridge would then rightly ignore it too.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines, seen = queue.Queue(), []
     threading.Thread(target=lambda: [(lines.put(line), seen.append(line)) for line in proc.stderr],
                      daemon=True).start()
