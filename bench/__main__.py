@@ -12,7 +12,7 @@ import time
 
 import psutil
 
-from protocol import STAGES
+from pipeline import current
 
 from . import fairness, lip_accuracy, pipeline_bench, recording, report
 from .frames import SIZES, face_at, jpeg
@@ -24,7 +24,7 @@ from .watch_viewers import run_watch, watch_table
 
 log = logging.getLogger("bench")
 
-STAGES_OFF = {stage: False for stage in STAGES}
+STAGES_OFF = {stage.name: False for stage in current().stages}
 # The per-client FPS cap is a safety limit for exposed servers, not part of what is measured.
 SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
 # A fresh server's first frames pay for one-off set-up (allocator growth, oneDNN's kernel

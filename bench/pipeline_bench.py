@@ -5,18 +5,17 @@ import time
 import cv2
 import numpy as np
 
-from pipeline import (Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model,
+from pipeline import (Pipeline, PipelineConfig, Settings, StreamState, current, find_landmark_model,
                       single_threaded_libraries)
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
-from protocol import STAGES
 
 from .frames import SIZES, jpeg, moving_clip
 from .seed_style import PIPELINE as SEED_STYLE
 from .stats import pct
 
-STEPS = ("decode", *STAGES, "encode", "total")
+STEPS = ("decode", *(stage.name for stage in current().stages), "encode", "total")
 
 
 def _pipelines(model):

@@ -1,12 +1,16 @@
-"""Image bytes in, JPEG out: decode -> noise -> filter -> lips -> stamp -> encode; no wire, no Flask."""
+"""Image bytes in, JPEG out: decode -> the stages (pipeline/stages/, --stages) -> encode; no wire, no Flask."""
 
-from .compose import Pipeline, PipelineConfig, Result
+from .catalogue import Catalogue, current, load_catalogue, use
+from .compose import Pipeline, Result, StageFailed
+from .config import PipelineConfig
 from .landmark_model import ModelNotFound, find_landmark_model
 from .settings import Settings
+from .stage_loader import StageError
 from .stream_state import StreamState
 from .threads import single_threaded_libraries
 
 __all__ = [
-    "ModelNotFound", "Pipeline", "PipelineConfig", "Result", "Settings", "StreamState",
-    "find_landmark_model", "single_threaded_libraries",
+    "Catalogue", "ModelNotFound", "Pipeline", "PipelineConfig", "Result", "Settings",
+    "StageError", "StageFailed", "StreamState", "current", "find_landmark_model",
+    "load_catalogue", "single_threaded_libraries", "use",
 ]

@@ -1,36 +1,36 @@
 """Run the stages in order on one frame: decode, stages, view, encode."""
 
 import dataclasses
+import logging
 import time
 
 import cv2
+import numpy as np
 
 from . import codec
-from .registry import build_stages
+from .catalogue import load_catalogue, use
+from .config import PipelineConfig
+from .frame import is_frame
 from .stamp import draw_label
 
+log = logging.getLogger(__name__)
+
 PANEL_MAX_WIDTH = 320  # each panel of the "stages" view is shrunk to this width
-
-
-@dataclasses.dataclass(frozen=True)
-class PipelineConfig:
-    """What the pipeline needs to build its stages once."""
-
-    landmark_model: str
-    device: str = None
-    detect_width: int = 320
-    redetect_every: int = 10
-    workers: int = 2  # threads that may run the pipeline at once
-    max_pixels: int = codec.MAX_PIXELS
+FAILURE_LOG_S = 60.0  # a stage that keeps failing is logged once a minute, with a count
 
 
 @dataclasses.dataclass
 class Result:
-    """A JPEG-encoded frame, how long each step took in milliseconds, and the input's size."""
+    """A JPEG-encoded frame, ms per step, the input's size, and what stages reported about it."""
 
     jpeg: bytes
     timings: dict
     pixels: int = 0  # of the decoded input: what the frame cost the server, roughly
+    info: dict = dataclasses.field(default_factory=dict)  # JSON values for the frame's meta
+
+
+class StageFailed(RuntimeError):
+    """A stage raised, or returned something that is not a frame; only this frame is lost."""
 
 
 def side_by_side(panels):
@@ -45,20 +45,36 @@ def side_by_side(panels):
     return cv2.hconcat(scaled)
 
 
+def _as_frame(out, like):
+    """Return a stage's output as a frame like its input, or raise saying what is wrong with it."""
+    if is_frame(out) and out.shape == like.shape:
+        return out
+    if isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.shape == like.shape:
+        return np.ascontiguousarray(out)  # a view or a flipped array is fine once copied
+    got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
+    raise TypeError(f"returned {got}; a stage returns its input's shape {like.shape} as uint8")
+
+
 class Pipeline:
-    """The stages from the registry, built once and shared by all clients."""
+    """The stages of the catalogue, built once and shared by all clients of this process."""
 
-    def __init__(self, config):
+    def __init__(self, config: PipelineConfig):
         self.config = config
-        self.stages = build_stages(config)
+        self.catalogue = load_catalogue(config)
+        use(self.catalogue)
+        self.stages = [cls() for cls in self.catalogue.stages
+                       if cls.name not in self.catalogue.unavailable]
+        for stage in self.stages:
+            stage.setup(config)
+        self._failures = {}  # stage name -> (last logged at, failures since)
 
-    def run(self, frame, settings, state, timings):
+    def run(self, frame, settings, state, timings, info=None):
         """Apply every enabled stage to `frame`, recording ms per stage in `timings`."""
         panels = [("original", frame)]
         for stage in self.stages:
             if getattr(settings, stage.name):
                 started = time.perf_counter()
-                frame = stage(frame, settings, state)
+                frame = self._apply(stage, frame, settings, state, info)
                 timings[stage.name] = (time.perf_counter() - started) * 1000
             if stage.panel:
                 panels.append((stage.panel, frame))
@@ -66,18 +82,47 @@ class Pipeline:
             return side_by_side(panels + [("final", frame)])
         return frame
 
+    def _apply(self, stage, frame, settings, state, info):
+        try:
+            out = stage.process(frame, stage.params(settings), state.of(stage))
+            if isinstance(out, tuple):
+                out, extra = out
+                if info is not None:
+                    info.update(extra)
+            return _as_frame(out, frame)
+        except Exception as exc:  # a stage's bug costs this frame only
+            self._log_failure(stage, exc)
+            raise StageFailed(f"stage '{stage.name}' failed: {type(exc).__name__}") from exc
+
+    def _log_failure(self, stage, exc):
+        now = time.monotonic()
+        logged_at, since = self._failures.get(stage.name, (None, 0))
+        if logged_at is not None and now - logged_at < FAILURE_LOG_S:
+            self._failures[stage.name] = (logged_at, since + 1)
+            return
+        self._failures[stage.name] = (now, 0)
+        more = f" ({since} more failures since the last line)" if since else ""
+        log.error("stage '%s' failed on a frame: %s: %.200s%s", stage.name, type(exc).__name__,
+                  exc, more)
+        log.debug("the failure in full", exc_info=exc)
+
     def process(self, image, settings, state):
         """Decode JPEG or PNG bytes, run the stages and encode as JPEG."""
         started = time.perf_counter()
         frame = codec.decode(image, self.config.max_pixels)
         pixels = frame.shape[0] * frame.shape[1]
         timings = {"decode": (time.perf_counter() - started) * 1000}
-        frame = self.run(frame, settings, state, timings)
+        info = {}
+        frame = self.run(frame, settings, state, timings, info)
         encode_started = time.perf_counter()
         out = codec.encode(frame, settings.jpeg_quality)
         timings["encode"] = (time.perf_counter() - encode_started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        return Result(out, timings, pixels)
+        return Result(out, timings, pixels, info)
+
+    def lane_for(self, state):
+        """Return which worker queue serves this stream: one queue for the whole process."""
+        return 0
 
     def close(self):
         """Release nothing: in-process stages hold no processes or files (see PipelineProcesses)."""

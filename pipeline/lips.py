@@ -37,26 +37,3 @@ def recolour(frame, points, colour_bgr, strength):
     luminance = region.mean(axis=2, keepdims=True) / 128.0
     tint = np.clip(np.asarray(colour_bgr, np.float32) * luminance, 0, 255)
     frame[top:bottom, left:right] = np.rint(region * (1 - alpha) + tint * alpha).astype(np.uint8)
-
-
-class LipRecolour:
-    """Stage that recolours the lips of every face it finds."""
-
-    name = "lips"
-    panel = None
-
-    def __init__(self, face_finder):
-        self.faces = face_finder
-
-    def __call__(self, frame, settings, state):
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        faces = self.faces.find(gray, state.faces)
-        if not faces or settings.lip_strength <= 0:
-            return frame
-        out = frame.copy()
-        for points in faces:
-            recolour(out, points, settings.lip_bgr(), settings.lip_strength)
-        return out
-
-    def __repr__(self):
-        return f"LipRecolour(detect_width={self.faces.detect_width})"

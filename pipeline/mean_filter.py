@@ -48,30 +48,3 @@ def _filter_band(padded_rows, kernel):
     result = smoothed[0].permute(1, 2, 0).cpu().numpy()
     # Round and saturate to uint8 in one pass; a plain cast would truncate and wrap around.
     return cv2.convertScaleAbs(np.ascontiguousarray(result)).reshape(result.shape)
-
-
-class MeanFilter:
-    """Stage that smooths with a normalised mean kernel, in colour or grayscale."""
-
-    name = "filter"
-    panel = "filtered"
-
-    def __init__(self, device=None):
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        # Every allowed size is built once here, so no frame pays for a kernel.
-        self.kernels = {k: mean_kernel(k, 3, self.device) for k in KERNEL_SIZES}
-        # Bands only pay off on the CPU; a GPU takes the frame whole in one transfer.
-        self.band_pixels = BAND_PIXELS if self.device.type == "cpu" else None
-
-    def __call__(self, frame, settings, state):
-        kernel = self.kernels[settings.kernel_size]
-        if settings.grayscale:
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)[:, :, None]
-            smoothed = mean_filter(gray, kernel[:1], self.band_pixels)
-            return cv2.cvtColor(smoothed, cv2.COLOR_GRAY2BGR)
-        if settings.kernel_size == 1:
-            return frame
-        return mean_filter(frame, kernel, self.band_pixels)
-
-    def __repr__(self):
-        return f"MeanFilter(device='{self.device}')"

@@ -15,16 +15,3 @@ def salt_noise(frame, amount, rng):
     noisy = frame.copy()
     noisy.reshape(pixels, -1)[hits] = SALT
     return noisy
-
-
-class SaltNoise:
-    """Stage that adds salt noise with each client's own random generator."""
-
-    name = "noise"
-    panel = "noisy"
-
-    def __call__(self, frame, settings, state):
-        return salt_noise(frame, settings.noise_amount, state.rng)
-
-    def __repr__(self):
-        return "SaltNoise()"

@@ -17,16 +17,3 @@ def draw_label(frame, text, origin=(6, 6)):
     cv2.rectangle(out, (x, y), (x + width + 8, y + height + baseline + 8), BOX_COLOUR, cv2.FILLED)
     cv2.putText(out, text, (x + 4, y + height + 4), FONT, scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
     return out
-
-
-class FpsStamp:
-    """Stage that writes this client's output FPS, a moving average, in the corner."""
-
-    name = "stamp"
-    panel = None
-
-    def __call__(self, frame, settings, state):
-        return draw_label(frame, f"FPS: {state.fps.tick():.1f}")
-
-    def __repr__(self):
-        return "FpsStamp()"

@@ -1,27 +1,34 @@
-"""What the pipeline remembers about one client's stream between frames."""
+"""What the pipeline remembers about one rendition's stream between frames: each stage's state."""
 
-import dataclasses
+import itertools
 
 import numpy as np
 
-from .faces import FaceTrack
-from .rate_meter import RateMeter
+_keys = itertools.count(1)
 
 
-@dataclasses.dataclass
 class StreamState:
-    """Per-client random generator, FPS meter and face track; never shared between clients."""
+    """Each stage's own state for one rendition, made on its first frame; never shared.
 
-    rng: np.random.Generator
-    fps: RateMeter = dataclasses.field(default_factory=RateMeter)
-    faces: FaceTrack = dataclasses.field(default_factory=FaceTrack)
+    In a pipeline process the states live there, and the server keeps only this object's
+    `key` and `lane` (see streaming/pipeline_processes.py), so nothing crosses per frame.
+    """
+
+    def __init__(self, seed=None):
+        self.key = next(_keys)
+        self.lane = None  # the pipeline process this stream's frames go to, once chosen
+        self._seeds = np.random.SeedSequence(seed)
+        self._stages = {}
 
     @classmethod
     def seeded(cls, seed=None):
-        """Return a fresh state whose noise comes from its own generator."""
-        return cls(rng=np.random.default_rng(seed))
+        """Return a fresh state whose random numbers come from `seed` (None: fresh entropy)."""
+        return cls(seed)
 
-    def adopt(self, other):
-        """Take over `other`'s generator, meter and track: the state a child process moved on."""
-        for field in dataclasses.fields(self):
-            setattr(self, field.name, getattr(other, field.name))
+    def of(self, stage):
+        """Return `stage`'s state for this stream, made on first use."""
+        state = self._stages.get(stage.name)
+        if state is None:
+            rng = np.random.default_rng(self._seeds.spawn(1)[0])
+            state = self._stages[stage.name] = stage.new_state(rng)
+        return state

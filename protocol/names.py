@@ -1,4 +1,4 @@
-"""Names on the wire: what a source may be called, the states it reports, the stages it can switch."""
+"""Names on the wire: what a source may be called and the states it reports."""
 
 import re
 
@@ -15,9 +15,6 @@ UNSHARED = "unshared"  # ... and when its owner stops sharing it
 # reconnects so that the same publisher gets its name back and nobody else can take it.
 CLAIM_LENGTHS = range(16, 257)
 CLAIM_RULE = "a string of 16-256 characters, made at random once and kept"
-
-# The processing stages in order; each name is also the setting that switches it on and off.
-STAGES = ("noise", "filter", "lips", "stamp")
 
 
 def is_claim(claim):

@@ -4,7 +4,7 @@ import logging
 import multiprocessing
 import signal
 
-from pipeline import Pipeline, single_threaded_libraries
+from pipeline import Pipeline, StageFailed, StreamState, single_threaded_libraries
 from protocol import ClientError
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,23 @@ def _child_main(config, connection, log_level):
         connection.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     connection.send(("ready", repr(pipeline)))
+    states = {}  # stream key -> StreamState: each rendition's stage states live here, not in the parent
     while True:
         try:
-            payload, settings, state = connection.recv()
+            payload, settings, key, forgotten = connection.recv()
         except EOFError:  # the parent closed the pipe or exited
             return
+        for gone in forgotten:
+            states.pop(gone, None)
+        state = states.get(key)
+        if state is None:
+            state = states[key] = StreamState.seeded()
         try:
-            connection.send(("ok", pipeline.process(payload, settings, state), state))
+            connection.send(("ok", pipeline.process(payload, settings, state)))
         except ClientError as exc:
-            connection.send(("client_error", exc, state))
+            connection.send(("client_error", exc))
+        except StageFailed as exc:  # logged by the pipeline, at most once a minute per stage
+            connection.send(("failed", str(exc)))
         except Exception as exc:  # a bug must not end a child that serves everyone
             log.error("pipeline failed on a frame: %s: %.200s", type(exc).__name__, exc)
             log.debug("the failure in full", exc_info=True)
@@ -65,12 +73,12 @@ class PipelineChild:
             raise ChildFailed(f"pipeline process could not start: {detail}")
         return detail
 
-    def call(self, payload, settings, state, deadline_s):
-        """Process one frame in the child; return (kind, result or error, state)."""
+    def call(self, payload, settings, key, forgotten, deadline_s):
+        """Process one frame of stream `key` in the child; return (kind, result or error)."""
         try:
-            self.connection.send((payload, settings, state))
+            self.connection.send((payload, settings, key, forgotten))
         except OSError:  # the child is gone, or was closed after an earlier failure
-            raise self._failure() from None
+            raise self.failure() from None
         # A dead child reads as EOF at once; only a stuck one keeps the pipe silent.
         if not self.connection.poll(deadline_s):
             raise ChildHung(f"pipeline process {self.process.pid} gave no answer in "
@@ -81,9 +89,10 @@ class PipelineChild:
         try:
             return self.connection.recv()
         except (EOFError, OSError):
-            raise self._failure() from None
+            raise self.failure() from None
 
-    def _failure(self):
+    def failure(self):
+        """Return the error saying that the child exited, and how."""
         self.process.join(timeout=1)
         return ChildFailed(f"pipeline process {self.process.pid} exited "
                            f"(code {self.process.exitcode})")

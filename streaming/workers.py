@@ -3,10 +3,13 @@
 Workers take renditions from a queue that holds each at most once (its mailbox
 guarantees that), so the queue is bounded by the number of renditions, clients
 are served round robin, and no rendition is ever processed by two workers at once.
+Where the pipeline runs in child processes, each child has its own queue (its lane) and
+workers: a rendition's frames all go to the child that holds its stage states.
 """
 
 import logging
 
+from pipeline import StageFailed
 from protocol import ClientError, image_bytes, in_form
 
 from .pipeline_child import ChildFailed, ChildHung
@@ -29,26 +32,27 @@ class WorkerPool:
         self.emit = emit
         self.unsent_frames = unsent_frames  # sid -> frames not yet written to its socket
         self.on_bad_frame = on_bad_frame  # (rendition, Upload, ClientError) -> None
-        self.size = size
-        self._ready = runtime.make_queue()
+        lanes = len(getattr(pipeline, "lanes", ())) or 1
+        self.size = max(size, lanes)  # every lane has a worker
+        self._ready = [runtime.make_queue() for _ in range(lanes)]
 
     def start(self):
-        """Start the workers."""
-        for _ in range(self.size):
-            self.runtime.start_task(self._work)
+        """Start the workers, spread over the lanes."""
+        for index in range(self.size):
+            self.runtime.start_task(self._work, self._ready[index % len(self._ready)])
 
     def stop(self):
         """Ask every worker to exit once it is idle."""
-        for _ in range(self.size):
-            self._ready.put(_STOP)
+        for index in range(self.size):
+            self._ready[index % len(self._ready)].put(_STOP)
 
     def submit(self, rendition):
         """Queue a rendition whose mailbox just got a frame and that no worker holds."""
-        self._ready.put(rendition)
+        self._ready[self.pipeline.lane_for(rendition.state)].put(rendition)
 
-    def _work(self):
+    def _work(self, ready):
         while True:
-            rendition = self._ready.get()
+            rendition = ready.get()
             if rendition is _STOP:
                 return
             upload = rendition.mailbox.take()
@@ -60,7 +64,7 @@ class WorkerPool:
                               upload.seq, type(exc).__name__, exc)
                     log.debug("the failure in full", exc_info=True)
             if rendition.mailbox.finish() and not rendition.closed:
-                self._ready.put(rendition)
+                self.submit(rendition)
 
     def _process(self, rendition, upload):
         try:
@@ -75,7 +79,7 @@ class WorkerPool:
                 "processing this frame took too long and was stopped; send the next one",
                 code="frame_timeout"))
             return
-        except ChildFailed:
+        except (ChildFailed, StageFailed):  # logged where it happened, at most once a minute
             self.on_bad_frame(rendition, upload, ClientError(
                 "this frame could not be processed; send the next one", code="internal_error"))
             return
@@ -93,7 +97,7 @@ class WorkerPool:
         return self.pipeline.process(image_bytes(payload), settings, state)
 
     def _deliver(self, rendition, upload, result):
-        meta = {"seq": upload.seq, "ms": round(result.timings["total"], 2),
+        meta = {**result.info, "seq": upload.seq, "ms": round(result.timings["total"], 2),
                 "source": rendition.source.name}
         forms = {}
         for viewer in list(rendition.viewers.values()):

@@ -7,8 +7,9 @@ import torch
 
 from pipeline import Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model
 from pipeline.frame import is_frame
-from pipeline.mean_filter import KERNEL_SIZES, MeanFilter
+from pipeline.mean_filter import KERNEL_SIZES
 from pipeline.noise import salt_noise
+from pipeline.stages.filter import MeanFilter
 
 from .images import face_frame, face_jpeg, redness, reference_lip_masks
 
@@ -22,6 +23,13 @@ def pipeline():
     return Pipeline(PipelineConfig(str(find_landmark_model())))
 
 
+def filtered(frame, device, **settings):
+    """Run the filter stage alone on `frame` with `settings`, as the pipeline would."""
+    stage = MeanFilter()
+    stage.setup(PipelineConfig(device=device))
+    return stage.process(frame, stage.params(Settings(**settings)), None)
+
+
 def sized_face(height, width):
     return cv2.resize(face_frame(), (width, height), interpolation=cv2.INTER_AREA)
 
@@ -29,8 +37,9 @@ def sized_face(height, width):
 @pytest.mark.parametrize("height,width", ODD_SIZES)
 def test_every_registered_stage_keeps_the_frame_contract(pipeline, height, width):
     frame = sized_face(height, width)
+    state = StreamState.seeded(0)
     for stage in pipeline.stages:
-        out = stage(frame, Settings(), StreamState.seeded(0))
+        out = stage.process(frame, stage.params(Settings()), state.of(stage))
         assert is_frame(out), repr(stage)
         assert out.shape == frame.shape, repr(stage)
 
@@ -39,7 +48,7 @@ def test_every_registered_stage_keeps_the_frame_contract(pipeline, height, width
 @pytest.mark.parametrize("size", list(KERNEL_SIZES))
 def test_filter_equals_a_reference_mean_filter(device, size):
     frame = sized_face(45, 67)
-    out = MeanFilter(device)(frame, Settings(kernel_size=size), None)
+    out = filtered(frame, device, kernel_size=size)
     reference = cv2.blur(frame, (size, size), borderType=cv2.BORDER_REPLICATE)
     assert np.abs(out.astype(int) - reference).max() <= 1
 
@@ -47,7 +56,7 @@ def test_filter_equals_a_reference_mean_filter(device, size):
 @pytest.mark.parametrize("size", [3, 15])
 def test_a_frame_filtered_in_bands_has_no_seams(size):
     frame = sized_face(720, 1280)  # 720 rows, filtered on the CPU in bands of 200
-    out = MeanFilter("cpu")(frame, Settings(kernel_size=size), None)
+    out = filtered(frame, "cpu", kernel_size=size)
     reference = cv2.blur(frame, (size, size), borderType=cv2.BORDER_REPLICATE)
     assert np.abs(out.astype(int) - reference).max() <= 1
 
@@ -55,7 +64,7 @@ def test_a_frame_filtered_in_bands_has_no_seams(size):
 @pytest.mark.parametrize("device", DEVICES)
 def test_grayscale_filter_filters_the_luminance(device):
     frame = sized_face(120, 161)
-    out = MeanFilter(device)(frame, Settings(kernel_size=5, grayscale=True), None)
+    out = filtered(frame, device, kernel_size=5, grayscale=True)
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     reference = cv2.blur(gray, (5, 5), borderType=cv2.BORDER_REPLICATE)
     assert (out[:, :, 0] == out[:, :, 1]).all() and (out[:, :, 1] == out[:, :, 2]).all()
@@ -65,7 +74,7 @@ def test_grayscale_filter_filters_the_luminance(device):
 def test_filter_does_not_wrap_around_at_white_or_black():
     frame = np.zeros((30, 30, 3), np.uint8)
     frame[:, 15:] = 255
-    out = MeanFilter("cpu")(frame, Settings(kernel_size=15), None)
+    out = filtered(frame, "cpu", kernel_size=15)
     assert out[:, -1].min() == 255 and out[:, 0].max() == 0
 
 

@@ -6,7 +6,7 @@ import time
 from flask import Flask
 from flask_socketio import SocketIO
 
-from pipeline import Pipeline, PipelineConfig, find_landmark_model, single_threaded_libraries
+from pipeline import Pipeline, find_landmark_model, load_catalogue, single_threaded_libraries, use
 from protocol import ClientError
 from streaming.client import ClientLimits
 from streaming.hub import StreamHub
@@ -15,7 +15,7 @@ from streaming.pipeline_processes import PipelineProcesses
 from . import events, headers, routes, watch
 from .access import access_token, origin_checker
 from .compat import check_async_mode
-from .config import load_config
+from .config import load_config, pipeline_config
 from .handshakes import HandshakeSweeper
 from .hosts import host_check
 from .media import build_library
@@ -34,19 +34,15 @@ def build_pipeline(config):
     streaming/pipeline_processes.py); under eventlet, or with --in-process, the workers
     share one pipeline in this process.
     """
-    pipeline_config = PipelineConfig(
-        landmark_model=str(find_landmark_model(config["landmark_model"])),
-        device=config["device"],
-        detect_width=config["detect_width"],
-        redetect_every=config["redetect_every"],
-        workers=config["workers"],
-        max_pixels=config["max_pixels"],
-    )
+    landmark_model = str(find_landmark_model(config["landmark_model"]))
+    options = pipeline_config({**config, "landmark_model": landmark_model})
     check_async_mode(config["async_mode"])
     if config["async_mode"] == "threading" and not config["in_process"]:
-        return PipelineProcesses(pipeline_config, config["workers"], config["log_level"].upper())
+        # The children build the stages; this process checks settings against the same catalogue.
+        use(load_catalogue(options))
+        return PipelineProcesses(options, config["workers"], config["log_level"].upper())
     single_threaded_libraries()
-    return Pipeline(pipeline_config)
+    return Pipeline(options)
 
 
 def make_socketio(app, config):

@@ -5,12 +5,12 @@ import logging
 import signal
 import sys
 
-from pipeline import ModelNotFound, find_landmark_model
+from pipeline import ModelNotFound, find_landmark_model, load_catalogue
 from streaming.pipeline_child import ChildFailed
 
 from .access import access_token, share_urls, token_everywhere
 from .app import build_app, drain
-from .config import ASYNC_MODES, DEFAULTS, load_config
+from .config import ASYNC_MODES, DEFAULTS, load_config, pipeline_config
 from .server_cameras import check_cameras
 from .serving import serve_eventlet, serve_threading
 from .tls import certificate
@@ -66,6 +66,15 @@ def parse_args(argv=None):
                         f"(default {DEFAULTS['media_quota_mb']:g}, env MEDIA_QUOTA_MB)")
     parser.add_argument("--max-recordings", type=int, help="recordings at once "
                         f"(default {DEFAULTS['max_recordings']}, env MAX_RECORDINGS)")
+    parser.add_argument("--stages", action="append", metavar="FOLDER",
+                        help="a folder of stage files (*.py) to load; repeatable, env STAGES "
+                             "(folders separated by ':'); README, Write a stage")
+    parser.add_argument("--detector-model", metavar="FILE.onnx",
+                        help="an ONNX object detector (YOLOv8/YOLO11 or YOLOv5 export) for the "
+                             "detect stage (env DETECTOR_MODEL)")
+    parser.add_argument("--detector-labels", metavar="FILE",
+                        help="its labels, one a line, when the model carries none "
+                             "(default: from the model, else the 80 COCO names)")
     parser.add_argument("--message-queue", help="redis://HOST:6379/0 shared by several instances "
                         "behind a sticky proxy (README, Scaling out; env MESSAGE_QUEUE)")
     return parser.parse_args(argv)
@@ -82,6 +91,7 @@ def main(argv=None, config=None):
         check_cameras(config)
         tls = certificate(config)
         find_landmark_model(config["landmark_model"])  # here, before any worker starts
+        load_catalogue(pipeline_config(config))  # a broken stage file stops start-up here
     except START_UP_ERRORS as exc:
         log.error("%s", exc)
         return 2

@@ -45,6 +45,10 @@ DEFAULTS = {
     "cameras": (),
     # Several instances sharing sources through Redis (README, Scaling out); None: one process.
     "message_queue": None,
+    # Stages added from folders (README, Write a stage), and the detect stage's model.
+    "stages": (),
+    "detector_model": None,
+    "detector_labels": None,
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -75,6 +79,9 @@ ENVIRONMENT = {
     "MAX_VIEWERS": ("max_viewers", int),
     "CAMERAS": ("cameras", lambda text: tuple(c.strip() for c in text.split(",") if c.strip())),
     "MESSAGE_QUEUE": ("message_queue", str),
+    "STAGES": ("stages", lambda text: tuple(f for f in text.split(os.pathsep) if f)),
+    "DETECTOR_MODEL": ("detector_model", str),
+    "DETECTOR_LABELS": ("detector_labels", str),
 }
 
 
@@ -89,6 +96,21 @@ def from_environment(environ=os.environ):
                 # The value itself is left out: it may be a secret such as ACCESS_TOKEN.
                 raise ValueError(f"${variable} has an invalid value") from None
     return found
+
+
+def pipeline_config(config):
+    """Return the PipelineConfig a loaded config describes (the landmark model already found)."""
+    return PipelineConfig(
+        landmark_model=str(config["landmark_model"] or ""),
+        device=config["device"],
+        detect_width=config["detect_width"],
+        redetect_every=config["redetect_every"],
+        workers=config["workers"],
+        max_pixels=config["max_pixels"],
+        stage_folders=tuple(str(folder) for folder in config["stages"]),
+        detector_model=config["detector_model"],
+        detector_labels=config["detector_labels"],
+    )
 
 
 def load_config(overrides=None, environ=os.environ):

@@ -7,7 +7,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]  # where templates/, static/ 
 
 def register(app):
     """Add every blueprint to `app`."""
-    from . import health, media_api, page, vendor
+    from . import health, media_api, page, stages, vendor
 
-    for module in (page, vendor, health, media_api):
+    for module in (page, vendor, health, media_api, stages):
         app.register_blueprint(module.blueprint)

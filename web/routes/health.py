@@ -12,13 +12,14 @@ blueprint = Blueprint("health", __name__)
 @blueprint.get("/healthz")
 def health():
     """Say that the server runs; counts only to a local user or a caller with the token."""
-    if needs_token(current_app.config["STREAM"], request.environ) and not _has_token():
+    if needs_token(current_app.config["STREAM"], request.environ) and not has_token():
         return jsonify(ok=True)
     hub = current_app.extensions["stream_hub"]
     return jsonify(ok=True, clients=len(hub.clients), threads=threading.active_count())
 
 
-def _has_token():
+def has_token():
+    """Tell whether the request carries the access token as `Authorization: Bearer TOKEN`."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and token_matches(current_app.config["ACCESS_TOKEN"],
                                                         {"token": token})

@@ -1,0 +1,20 @@
+"""What the pipeline needs to build its stages once."""
+
+import dataclasses
+
+from . import codec
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """The pipeline's options; frozen and hashable, so each process builds its stages once."""
+
+    landmark_model: str = ""
+    device: str = None
+    detect_width: int = 320
+    redetect_every: int = 10
+    workers: int = 2  # threads that may run the pipeline at once
+    max_pixels: int = codec.MAX_PIXELS
+    stage_folders: tuple = ()  # folders of added stages (--stages), loaded in this order
+    detector_model: str = None  # an ONNX object detector for the detect stage
+    detector_labels: str = None  # a file of its labels, one a line, if the model has none

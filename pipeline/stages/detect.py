@@ -1,0 +1,39 @@
+"""Object detection with an ONNX model (YOLOv8, YOLO11 or YOLOv5 layout), chosen with --detector-model."""
+
+from pipeline.stage import Number, Stage, Text
+
+NO_MODEL = ("no detector model was given: start the server with --detector-model yolov8n.onnx "
+            "(or DETECTOR_MODEL); the README's 'Detect objects' says where to get one")
+
+
+class Detect(Stage):
+    """Find objects with an ONNX detector and box them, with their label and score."""
+
+    name = "detect"
+    label = "Detect objects"
+    confidence = Number(0.05, 0.95, default=0.25, label="Confidence", step=0.05, unit="%",
+                        key="detect_confidence")
+    only = Text("", label="Only these labels (comma-separated; empty: all)", max_length=400,
+                key="detect_labels")
+
+    @classmethod
+    def unavailable(cls, config):
+        return None if config.detector_model else NO_MODEL
+
+    def setup(self, config):
+        # Imported here: a server without a detector model never loads a runtime.
+        from pipeline.detection import DetectorModel, draw_detections
+
+        self.model = DetectorModel.load(config.detector_model, config.detector_labels,
+                                        device=config.device)
+        self.draw = draw_detections
+
+    def process(self, frame, params, state):
+        wanted = {label.strip() for label in params.only.split(",") if label.strip()}
+        detections = self.model.detect(frame, params.confidence, wanted or None)
+        return self.draw(frame, detections), {"detections": [d.as_json() for d in detections]}
+
+    def __repr__(self):
+        model = self.model
+        return (f"Detect({model.layout}, {model.input_size[0]}x{model.input_size[1]}, "
+                f"{len(model.labels)} labels, {model.runtime} on {model.device})")

@@ -1,0 +1,38 @@
+"""Lip recolour from dlib's 68 landmarks."""
+
+import cv2
+
+from pipeline.faces import FaceFinder, FaceTrack
+from pipeline.lips import recolour
+from pipeline.stage import Colour, Number, Stage
+
+
+class LipRecolour(Stage):
+    """Find faces and their 68 landmarks, and tint the lips; an open mouth is left alone."""
+
+    name = "lips"
+    label = "Lip colour"
+    enabled = True
+    color = Colour("#d0103a", label="Lip colour", key="lip_color")
+    strength = Number(0.0, 1.0, default=0.6, label="Lip strength", step=0.05, unit="%",
+                      key="lip_strength")
+
+    def setup(self, config):
+        self.faces = FaceFinder(config.landmark_model, config.detect_width,
+                                config.redetect_every, detectors=config.workers)
+
+    def start(self, state):
+        state.faces = FaceTrack()
+
+    def process(self, frame, params, state):
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        faces = self.faces.find(gray, state.faces)
+        if not faces or params.strength <= 0:
+            return frame
+        out = frame.copy()
+        for points in faces:
+            recolour(out, points, params.color.bgr, params.strength)
+        return out
+
+    def __repr__(self):
+        return f"LipRecolour(detect_width={self.faces.detect_width})"
