@@ -44,7 +44,10 @@ class C2f(nn.Module):
         self.m = nn.ModuleList(Bottleneck(self.c, shortcut) for _ in range(n))
 
     def forward(self, x):
-        y = list(self.cv1(x).chunk(2, 1))
+        # Slices with fixed bounds rather than chunk(), which traces into Shape/Slice arithmetic
+        # that OpenCV's classic importer rejects (Ultralytics' exports are simplified the same way).
+        y = self.cv1(x)
+        y = [y[:, :self.c], y[:, self.c:]]
         y.extend(m(y[-1]) for m in self.m)
         return self.cv2(torch.cat(y, 1))
 
@@ -63,7 +66,7 @@ class SPPF(nn.Module):
 class Detect(nn.Module):
     """Ultralytics' anchor-free head: DFL boxes (16 bins) and sigmoid class scores, [1, 4+C, N]."""
 
-    def __init__(self, classes, channels, strides=(8, 16, 32), bins=16):
+    def __init__(self, classes, channels, size, strides=(8, 16, 32), bins=16):
         super().__init__()
         c2, c3 = max(16, channels[0] // 4, 4 * bins), max(channels[0], min(classes, 100))
         self.classes, self.bins, self.strides = classes, bins, strides
@@ -71,33 +74,32 @@ class Detect(nn.Module):
                                  for c in channels)
         self.cls = nn.ModuleList(nn.Sequential(conv(c, c3, 3), conv(c3, c3, 3), nn.Conv2d(c3, classes, 1))
                                  for c in channels)
-        self.register_buffer("bin_values", torch.arange(bins, dtype=torch.float32))
+        self.register_buffer("bin_values", torch.arange(bins, dtype=torch.float32).view(1, 1, -1, 1))
+        # Anchor centres and strides are fixed by the input size, so they are constants in the graph.
+        anchors, stride_rows = [], []
+        for stride in strides:
+            cells = size // stride
+            ys, xs = torch.meshgrid(torch.arange(cells) + 0.5, torch.arange(cells) + 0.5, indexing="ij")
+            anchors.append(torch.stack([xs.flatten(), ys.flatten()]))
+            stride_rows.append(torch.full((1, cells * cells), float(stride)))
+        self.register_buffer("anchors", torch.cat(anchors, 1).unsqueeze(0))
+        self.register_buffer("stride_rows", torch.cat(stride_rows, 1))
         for head, stride in zip(self.cls, strides):  # Ultralytics' bias_init: few boxes at the start
             nn.init.constant_(head[-1].bias, math.log(5 / classes / (640 / stride) ** 2))
 
     def forward(self, features):
-        boxes, scores, anchors, strides = [], [], [], []
-        for feature, box, cls, stride in zip(features, self.box, self.cls, self.strides):
-            height, width = feature.shape[2:]
-            boxes.append(box(feature).flatten(2))
-            scores.append(cls(feature).flatten(2))
-            ys, xs = torch.meshgrid(torch.arange(height) + 0.5, torch.arange(width) + 0.5, indexing="ij")
-            anchors.append(torch.stack([xs.flatten(), ys.flatten()]))
-            strides.append(torch.full((1, height * width), float(stride)))
-        box = torch.cat(boxes, 2)
-        bins = box.view(1, 4, self.bins, -1).softmax(2)
-        distance = (bins * self.bin_values.view(1, 1, -1, 1)).sum(2)  # DFL: expected bin
-        anchor, stride = torch.cat(anchors, 1).unsqueeze(0), torch.cat(strides, 1)
-        left_top, right_bottom = distance.chunk(2, 1)
-        top_left, bottom_right = anchor - left_top, anchor + right_bottom
-        xywh = torch.cat([(top_left + bottom_right) / 2, bottom_right - top_left], 1) * stride
-        return torch.cat([xywh, torch.cat(scores, 2).sigmoid()], 1)
+        box = torch.cat([head(f).view(1, 4 * self.bins, -1) for f, head in zip(features, self.box)], 2)
+        scores = torch.cat([head(f).view(1, self.classes, -1) for f, head in zip(features, self.cls)], 2)
+        distance = (box.view(1, 4, self.bins, -1).softmax(2) * self.bin_values).sum(2)  # DFL
+        top_left, bottom_right = self.anchors - distance[:, :2], self.anchors + distance[:, 2:]
+        xywh = torch.cat([(top_left + bottom_right) / 2, bottom_right - top_left], 1) * self.stride_rows
+        return torch.cat([xywh, scores.sigmoid()], 1)
 
 
 class YoloV8n(nn.Module):
     """YOLOv8n's backbone, PAN neck and head (about 3.2 M parameters, 8.7 GFLOPs at 640)."""
 
-    def __init__(self, classes=80):
+    def __init__(self, size=640, classes=80):
         super().__init__()
         self.stem = nn.Sequential(conv(3, 16, 3, 2), conv(16, 32, 3, 2), C2f(32, 32, 1, True))
         self.p3 = nn.Sequential(conv(32, 64, 3, 2), C2f(64, 64, 2, True))
@@ -107,7 +109,7 @@ class YoloV8n(nn.Module):
         self.top_down4, self.top_down3 = C2f(384, 128, 1, False), C2f(192, 64, 1, False)
         self.down3, self.bottom_up4 = conv(64, 64, 3, 2), C2f(192, 128, 1, False)
         self.down4, self.bottom_up5 = conv(128, 128, 3, 2), C2f(384, 256, 1, False)
-        self.detect = Detect(classes, (64, 128, 256))
+        self.detect = Detect(classes, (64, 128, 256), size)
 
     def forward(self, image):
         p3 = self.p3(self.stem(image))
@@ -126,7 +128,7 @@ def export_yolov8n(folder: pathlib.Path, size: int) -> str:
     path = folder / f"yolov8n-{size}.onnx"
     with warnings.catch_warnings():  # the TorchScript exporter, chosen on purpose
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(YoloV8n().eval(), (torch.zeros(1, 3, size, size),), str(path),
+        torch.onnx.export(YoloV8n(size).eval(), (torch.zeros(1, 3, size, size),), str(path),
                           input_names=["images"], output_names=["output0"], opset_version=17, dynamo=False)
     return str(path)
 

@@ -24,7 +24,10 @@ class ChildHung(ChildFailed):
 
 def _child_main(config, connection, log_level):
     """Serve frames on `connection` until the parent closes it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    # Ctrl+C and a process manager's SIGTERM reach the whole group; stopping is the parent's to do
+    # (it closes the pipe), so an idle child is not mistaken for a crashed one meanwhile.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     single_threaded_libraries()
     try:

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import onnx
 import torch
+from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
 
@@ -99,3 +100,22 @@ class WrongOutput(nn.Module):
 def red_finder(path: pathlib.Path, layout: str = "yolov8", size: tuple[int, int] = (320, 320)) -> str:
     """Export a RedFinder with the class name "red" in its metadata."""
     return export(RedFinder(size, layout), path, size, {"names": "{0: 'red'}"})
+
+
+def microsoft_op_model(path: pathlib.Path, op: str, inputs: int = 1) -> str:
+    """Save a fixed-answer detector that also runs onnxruntime's com.microsoft `op` on the input mean."""
+    answer = numpy_helper.from_array(yolov8_answer([(160, 160, 80, 40, 1, 0.9)], 3), "answer")
+    zero = numpy_helper.from_array(np.zeros(1, np.float32), "zero")
+    nodes = [helper.make_node("ReduceMean", ["images"], ["mean"], axes=[2, 3], keepdims=0),
+             helper.make_node(op, ["mean"] * inputs, ["odd"], domain="com.microsoft"),
+             helper.make_node("ReduceMean", ["odd"], ["odd_mean"], keepdims=0),
+             helper.make_node("Mul", ["odd_mean", "zero"], ["nothing"]),
+             helper.make_node("Add", ["answer", "nothing"], ["output0"])]
+    graph = helper.make_graph(
+        nodes, "microsoft_op", [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 320, 320])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 7, 32])], [answer, zero])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    helper.set_model_props(model, {"names": "{0: 'cat', 1: 'dog', 2: 'bird'}"})
+    onnx.save(model, str(path))
+    return str(path)

@@ -11,8 +11,8 @@ from pipeline.detection import (COCO_LABELS, Detection, DetectorModel, DetectorM
 from pipeline.detection.decode import letterbox
 from pipeline.detection.runtimes import has_cuda
 
-from .onnx_models import (FixedOutput, RedFinder, WrongOutput, export, red_finder, yolov5_answer,
-                          yolov8_answer)
+from .onnx_models import (FixedOutput, RedFinder, WrongOutput, export, microsoft_op_model, red_finder,
+                          yolov5_answer, yolov8_answer)
 
 RUNTIMES = ["onnxruntime", "opencv"]
 CUDA = pytest.mark.skipif(not has_cuda("onnxruntime"), reason="no CUDA device for onnxruntime")
@@ -263,6 +263,22 @@ def test_unusable_model_files_are_refused_in_one_line_naming_the_file(tmp_path, 
         DetectorModel.load(path, runtime=runtime)
     assert str(error.value).startswith(f"detector model {path}: ") and "\n" not in str(error.value)
     assert isinstance(error.value, ValueError)
+
+
+def test_a_graph_opencv_cannot_load_is_refused_for_opencv_only(tmp_path):
+    path = microsoft_op_model(tmp_path / "fast_gelu.onnx", "FastGelu")
+    assert DetectorModel.load(path, runtime="onnxruntime").detect(FRAME)[0].label == "dog"
+    with pytest.raises(DetectorModelError, match="OpenCV DNN cannot load it .*FastGelu") as error:
+        DetectorModel.load(path, runtime="opencv")
+    assert str(error.value).startswith(f"detector model {path}: ") and "\n" not in str(error.value)
+
+
+def test_a_graph_that_loads_but_cannot_run_fails_at_load_not_on_the_first_frame(tmp_path):
+    # BiasGelu wants a 1-D bias; given the 2-D mean twice it loads, then fails when run.
+    path = microsoft_op_model(tmp_path / "bias_gelu.onnx", "BiasGelu", inputs=2)
+    with pytest.raises(DetectorModelError, match="onnxruntime cannot run it .*BiasGelu") as error:
+        DetectorModel.load(path, runtime="onnxruntime")
+    assert "\n" not in str(error.value)
 
 
 @pytest.mark.parametrize("options,problem", [

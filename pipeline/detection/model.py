@@ -7,8 +7,8 @@ import numpy as np
 
 from .decode import Detection, decode, letterbox
 from .labels import FROM_METADATA, LabelsError, choose_labels
-from .layout import Layout, LayoutError, read_layout
-from .runtimes import OpenCvRunner, OrtRunner, RunnerError, choose, open_session
+from .layout import Layout, LayoutError, output_layout, read_layout
+from .runtimes import OpenCvRunner, OrtRunner, RunnerError, choose, open_session, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,9 @@ def _build(path: str, labels_file: str | None, runtime: str,
                     path, labels_file)
     runner = OrtRunner(session, layout.input_dtype) if runtime == "onnxruntime" \
         else OpenCvRunner(path, device)
+    ran = list(warm_up(runner, layout.input_size))
+    if output_layout(ran) != (layout.name, layout.classes):
+        raise LayoutError(f"output is {ran} when run, which does not match its declared layout")
     if runner.device != device:
         log.warning("detector model %s: CUDA was asked for but onnxruntime fell back to the CPU",
                     path)

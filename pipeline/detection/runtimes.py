@@ -11,10 +11,11 @@ log = logging.getLogger(__name__)
 
 RUNTIMES = ("onnxruntime", "opencv")
 DEVICES = ("cpu", "cuda")
-# "auto" on CPU. Measured with one thread each (the server runs one pipeline process per core),
-# random-weight YOLOv8n, 640x480 frame, p50 ms per detect():
-#   `.venv/bin/python -c "from bench import detector_bench as b; print(b.table(b.run(20)))"`
-#   MEASURED_NUMBERS
+# "auto" on CPU picks onnxruntime: about 1.8x faster than OpenCV DNN (its new engine; the classic
+# engine was slower still), one thread each as the server runs them. p50 ms per detect() of a
+# 640x480 frame, random-weight YOLOv8n (3.16 M params, 8.74 GFLOPs at 640), 2-core Xeon VM:
+#   onnxruntime 19.1 at 320, 70.5 at 640;  opencv 33.9 at 320, 124.1 at 640
+# measured with `.venv/bin/python -c "from bench import detector_bench as b; print(b.table(b.run(20)))"`.
 CPU_CHOICE = "onnxruntime"
 
 
@@ -110,6 +111,17 @@ class OpenCvRunner:
             self.net.setInput(blob)
             # forward() hands back a fresh array, so it stays valid once the lock is released.
             return np.asarray(self.net.forward(self.output_name), np.float32)
+
+
+def warm_up(runner: OrtRunner | OpenCvRunner, size: tuple[int, int]) -> tuple[int, ...]:
+    """Run one grey input and return the output's shape, so a graph that cannot run fails at start-up."""
+    # The first run also picks kernels and sizes buffers, which would otherwise slow the first frame.
+    blob = np.full((1, 3, size[1], size[0]), 114 / 255, np.float32)
+    try:
+        return runner(blob).shape
+    # onnxruntime's errors derive straight from Exception, and cv2.error is one too.
+    except Exception as error:  # noqa: BLE001
+        raise RunnerError(f"{runner.runtime} cannot run it ({_one_line(error)})") from None
 
 
 def _one_line(error: Exception) -> str:
