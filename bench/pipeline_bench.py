@@ -15,7 +15,8 @@ from .frames import SIZES, jpeg, moving_clip
 from .seed_style import PIPELINE as SEED_STYLE
 from .stats import pct
 
-STEPS = ("decode", *(stage.name for stage in current().stages), "encode", "total")
+STEPS = ("decode", *(stage.name for stage in current().stages if stage.name not in current().unavailable),
+         "encode", "total")
 
 
 def _pipelines(model):

@@ -84,6 +84,15 @@ def load_catalogue(config: PipelineConfig) -> Catalogue:
     return Catalogue(load_stages(config.stage_folders), config)
 
 
+def check_stages(config: PipelineConfig) -> Catalogue:
+    """Load the stages and let each that can run check `config`; raise ValueError, one line."""
+    catalogue = load_catalogue(config)
+    for cls in catalogue.stages:
+        if cls.name not in catalogue.unavailable:
+            cls.check(config)
+    return catalogue
+
+
 _current = None
 _lock = threading.Lock()
 

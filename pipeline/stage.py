@@ -56,6 +56,10 @@ class Stage:
         return None
 
     @classmethod
+    def check(cls, config):
+        """Raise ValueError, one line, if `config` cannot work; run once at start-up."""
+
+    @classmethod
     def description(cls):
         """Return the stage's hint: the first paragraph of its docstring."""
         doc = cls.__doc__ if "__doc__" in vars(cls) else None

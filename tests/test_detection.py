@@ -221,6 +221,11 @@ def test_a_blue_square_is_not_red(red_models, runtime):
     assert model.detect(square_frame((640, 480), (255, 0, 0))[0]) == []
 
 
+@pytest.mark.parametrize("shape", [(1, 1000, 3), (1000, 1, 3), (1, 1, 3)], ids=["row", "column", "pixel"])
+def test_frames_of_one_pixel_across_find_nothing_and_do_not_fail(red_models, shape):
+    assert DetectorModel.load(red_models["yolov8"]).detect(np.zeros(shape, np.uint8)) == []
+
+
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_detect_can_be_called_from_several_threads(red_models, runtime):
     model = DetectorModel.load(red_models["yolov8"], runtime=runtime)

@@ -5,7 +5,7 @@ import logging
 import signal
 import sys
 
-from pipeline import ModelNotFound, find_landmark_model, load_catalogue
+from pipeline import ModelNotFound, check_stages, find_landmark_model
 from streaming.pipeline_child import ChildFailed
 
 from .access import access_token, share_urls, token_everywhere
@@ -91,7 +91,7 @@ def main(argv=None, config=None):
         check_cameras(config)
         tls = certificate(config)
         find_landmark_model(config["landmark_model"])  # here, before any worker starts
-        load_catalogue(pipeline_config(config))  # a broken stage file stops start-up here
+        check_stages(pipeline_config(config))  # a broken stage or model stops start-up here
     except START_UP_ERRORS as exc:
         log.error("%s", exc)
         return 2

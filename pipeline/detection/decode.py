@@ -41,7 +41,7 @@ def letterbox(frame: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, Let
     """Fit a BGR frame into size (w, h) as Ultralytics does; return RGB 0..1 float32 NCHW and the fit."""
     height, width = frame.shape[:2]
     gain = min(size[0] / width, size[1] / height)
-    fitted_w, fitted_h = int(round(width * gain)), int(round(height * gain))
+    fitted_w, fitted_h = max(1, int(round(width * gain))), max(1, int(round(height * gain)))
     if (fitted_w, fitted_h) != (width, height):
         frame = cv2.resize(frame, (fitted_w, fitted_h), interpolation=cv2.INTER_LINEAR)
     pad_w, pad_h = (size[0] - fitted_w) / 2, (size[1] - fitted_h) / 2

@@ -20,12 +20,23 @@ class Detect(Stage):
     def unavailable(cls, config):
         return None if config.detector_model else NO_MODEL
 
-    def setup(self, config):
-        # Imported here: a server without a detector model never loads a runtime.
-        from pipeline.detection import DetectorModel, draw_detections
+    @classmethod
+    def check(cls, config):
+        if config.detector_model:
+            cls._load(config)  # a missing or broken model stops start-up with its one line
 
-        self.model = DetectorModel.load(config.detector_model, config.detector_labels,
-                                        device=config.device)
+    @staticmethod
+    def _load(config):
+        # Imported here: a server without a detector model never loads a runtime.
+        from pipeline.detection import DetectorModel
+
+        device = config.device and ("cuda" if config.device.startswith("cuda") else "cpu")
+        return DetectorModel.load(config.detector_model, config.detector_labels, device=device)
+
+    def setup(self, config):
+        from pipeline.detection import draw_detections
+
+        self.model = self._load(config)
         self.draw = draw_detections
 
     def process(self, frame, params, state):

@@ -46,3 +46,9 @@ export function clearFrame(img) {
 export function frameBytes(frame) {
   return typeof frame === 'string' ? frame.length : frame.byteLength;
 }
+
+/** Whether the picture in an <img> is much wider than the video's frame (several panels of it). */
+export function widerThan(img, video) {
+  if (!video.videoWidth || !img.naturalHeight) return false;
+  return img.naturalWidth / img.naturalHeight > 1.5 * (video.videoWidth / video.videoHeight);
+}

@@ -6,12 +6,14 @@ import { CameraControls } from './camera-controls.js';
 import { cameraUnavailableReason } from './camera-errors.js';
 import { connect, reconnect } from './connection.js';
 import { showConnection } from './connection-view.js';
-import { captureJpeg, clearFrame, frameBlob, frameBytes, showFrame } from './frames.js';
+import { showDetections } from './detections.js';
+import { captureJpeg, clearFrame, frameBlob, frameBytes, showFrame, widerThan } from './frames.js';
 import { Notice } from './notice.js';
 import { FrameSender } from './sender.js';
 import { SettingsPanel } from './settings-panel.js';
 import { ShareToggle } from './share.js';
 import { SourcePicker } from './sources.js';
+import { StageControls } from './stage-controls.js';
 import { download } from './snapshot.js';
 import { RecordControls } from './record.js';
 import { Telemetry } from './telemetry.js';
@@ -24,6 +26,7 @@ const notice = new Notice($('notice'));
 const telemetry = new Telemetry(document.body);
 const socket = connect(showConnection);
 const panel = new SettingsPanel($('processing'), socket);
+const stageControls = new StageControls($('processing'), { notice, onDrawn: stagesDrawn });
 let lastFrame = null;  // Blob of the processed frame on screen, for the snapshot
 let paused = false;
 const sources = new SourcePicker($('source'), $('source-status'), socket, { onSwitch: switchSource });
@@ -65,6 +68,7 @@ function onFrame(frame, meta) {
   showFrame(output, lastFrame);
   if (meta && meta.seq !== undefined) output.dataset.seq = String(meta.seq);
   if (meta && meta.source) output.dataset.source = meta.source;
+  showDetections($('detections'), meta);
   $('output-empty').hidden = true;
   $('snapshot').disabled = false;
   notice.clear('server');
@@ -75,6 +79,7 @@ function switchSource(name) {
   clearFrame(output);
   delete output.dataset.seq;  // each source numbers its own frames
   delete output.dataset.source;
+  showDetections($('detections'), null);
   lastFrame = null;
   $('snapshot').disabled = true;
   const caption = $('output-empty');
@@ -100,9 +105,16 @@ function togglePause() {
   else sender.start();
 }
 
+/** The controls are drawn: time each stage, and show the settings in force. */
+function stagesDrawn(description) {
+  telemetry.useStages(description, $('stage-times'));
+  panel.send({});  // an empty change answers with every setting in force
+}
+
 socket.on('connect', () => {
   panel.send();  // a new connection is a new server session: restore settings
   sender.connectionChanged();
+  stageControls.load();  // if it failed before (no token yet), now it may work
 });
 socket.on('disconnect', () => sender.connectionChanged());
 socket.on('response_back', onFrame);
@@ -116,15 +128,22 @@ $('token-form').addEventListener('submit', (event) => {
   event.preventDefault();
   saveToken($('token').value.trim());
   reconnect(socket);
+  stageControls.load();
 });
 $('snapshot').addEventListener('click', () => { if (lastFrame) download(lastFrame); });
 $('fps').addEventListener('input', (event) => {
   $('fps-value').textContent = event.target.value;
   sender.setFps(Number(event.target.value));
 });
+// A picture wider than the camera's frame (stages side by side) would be partly hidden by the preview.
+output.addEventListener('load', () => {
+  output.closest('.picture').dataset.wide = String(widerThan(output, $('preview')));
+});
 $('upload-quality').addEventListener('input', (event) => {
   document.querySelector('output[for="upload-quality"]').textContent = event.target.value;
 });
+
+stageControls.load();
 
 const unavailable = cameraUnavailableReason();
 if (unavailable) {

@@ -1,42 +1,34 @@
 'use strict';
 // Processing controls <-> the server's per-client settings.
-// Every control of the form (or tied to it with form="...") is named after the setting it sets.
+// Every named control of the form is named after the setting it sets. The controls are drawn
+// after load (stage-controls.js), so they are looked up on each use, never kept from the start.
 
-/** Read one control's value as the setting's type. */
-function valueOf(control) {
-  if (control.type === 'checkbox') return control.checked;
-  if (control.type === 'range' || control.type === 'number') return Number(control.value);
-  return control.value;
-}
-
-function show(control, value) {
-  if (control.type === 'checkbox') control.checked = Boolean(value);
-  else control.value = String(value);
-  const output = document.querySelector(`output[for="${control.id}"]`);
-  if (output) output.textContent = format(control);
-}
-
-function format(control) {
-  if (control.dataset.unit === '%') return `${Math.round(Number(control.value) * 100)}%`;
-  return control.value;
-}
+import { readValue, showOutput, showValue } from './setting-field.js';
 
 export class SettingsPanel {
   constructor(form, socket) {
     this.form = form;
     this.socket = socket;
-    this.controls = [...form.elements].filter((el) => el.name);
     this.pending = 0;  // settings calls not answered yet; aria-busy while any is
     form.addEventListener('submit', (event) => event.preventDefault());
-    for (const control of this.controls) {
-      control.addEventListener('input', () => show(control, valueOf(control)));
-      control.addEventListener('change', () => this.send({ [control.name]: valueOf(control) }));
-    }
+    // Listened to on the form, so controls drawn later are heard too.
+    form.addEventListener('input', (event) => {
+      if (event.target.name) showOutput(event.target);
+    });
+    form.addEventListener('change', (event) => {
+      const control = event.target;
+      if (control.name) this.send({ [control.name]: readValue(control) });
+    });
+  }
+
+  /** The form's named controls as they are now. */
+  get controls() {
+    return [...this.form.elements].filter((el) => el.name);
   }
 
   /** All the settings the controls show now. */
   values() {
-    return Object.fromEntries(this.controls.map((control) => [control.name, valueOf(control)]));
+    return Object.fromEntries(this.controls.map((control) => [control.name, readValue(control)]));
   }
 
   /** Send changes; the answer holds the settings in force, which the controls then show. */
@@ -53,7 +45,7 @@ export class SettingsPanel {
 
   apply(settings) {
     for (const control of this.controls) {
-      if (control.name in settings) show(control, settings[control.name]);
+      if (control.name in settings) showValue(control, settings[control.name]);
     }
   }
 }

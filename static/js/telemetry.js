@@ -2,7 +2,6 @@
 // Telemetry: the server's `stats`, the page's round trip and frames in flight, what limits the
 // rate (the link or the server), and the bandwidth used up and down.
 
-const STAGES = ['decode', 'noise', 'filter', 'lips', 'stamp', 'encode'];
 const WINDOW_MS = 3000;
 
 /** Bytes per second over the last few seconds, and the total. */
@@ -29,6 +28,24 @@ export class Telemetry {
     this.root = root;
     this.up = new ByteMeter();
     this.down = new ByteMeter();
+    this.steps = [];  // what the server times per frame: decode, each stage, encode
+  }
+
+  /** Make the per-stage table a row per step: decode, the stages in running order, encode. */
+  useStages(description, table) {
+    this.steps = ['decode', ...description.stages.map((stage) => stage.name), 'encode'];
+    const rows = this.steps.map((step) => {
+      const row = document.createElement('tr');
+      const name = document.createElement('th');
+      name.scope = 'row';
+      name.textContent = step;
+      const cell = document.createElement('td');
+      cell.dataset.stat = `stage_${step}`;
+      cell.textContent = '–';
+      row.append(name, cell);
+      return row;
+    });
+    table.tBodies[0].replaceChildren(...rows);
   }
 
   set(key, text) {
@@ -43,9 +60,9 @@ export class Telemetry {
     this.set('dropped', String(stats.dropped));
     this.set('errors', String(stats.errors));
     this.set('total_ms', `${stats.total_ms.toFixed(0)} ms`);
-    for (const stage of STAGES) {
-      const ms = stats.stage_ms ? stats.stage_ms[stage] : undefined;
-      this.set(`stage_${stage}`, ms === undefined ? '–' : ms.toFixed(1));
+    for (const step of this.steps) {
+      const ms = stats.stage_ms ? stats.stage_ms[step] : undefined;
+      this.set(`stage_${step}`, ms === undefined ? '–' : ms.toFixed(1));
     }
     this.showFlow(sender);
     this.showBandwidth();
