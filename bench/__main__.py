@@ -14,7 +14,7 @@ import psutil
 
 from pipeline import current
 
-from . import fairness, lip_accuracy, pipeline_bench, recording, report
+from . import detector_bench, fairness, lip_accuracy, pipeline_bench, recording, report
 from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
@@ -44,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
-                        "pipeline,motion,load,transport,far,fairness,recording,watch")
+                        "pipeline,detect,motion,load,transport,far,fairness,recording,watch")
     return parser.parse_args(argv)
 
 
@@ -133,6 +133,9 @@ def main(argv=None):
     if "pipeline" not in skip:
         results["pipeline"] = run_pipeline(args)
         log.info("%s\n", report.pipeline_table(results["pipeline"]))
+    if "detect" not in skip:
+        results["detect"] = detector_bench.run(3 if args.smoke else 20)
+        log.info("%s\n", detector_bench.table(results["detect"]))
     if "motion" not in skip:
         results["lips_in_motion"] = run_motion(args)
         log.info("%s\n", report.motion_table(results["lips_in_motion"]))

@@ -18,3 +18,4 @@ class PipelineConfig:
     stage_folders: tuple = ()  # folders of added stages (--stages), loaded in this order
     detector_model: str = None  # an ONNX object detector for the detect stage
     detector_labels: str = None  # a file of its labels, one a line, if the model has none
+    detector_runtime: str = "auto"  # onnxruntime, opencv, or auto: the faster here

@@ -75,6 +75,9 @@ def parse_args(argv=None):
     parser.add_argument("--detector-labels", metavar="FILE",
                         help="its labels, one a line, when the model carries none "
                              "(default: from the model, else the 80 COCO names)")
+    parser.add_argument("--detector-runtime", choices=("auto", "onnxruntime", "opencv"),
+                        help="what runs the detector (default auto: onnxruntime, the faster "
+                             "here; env DETECTOR_RUNTIME)")
     parser.add_argument("--message-queue", help="redis://HOST:6379/0 shared by several instances "
                         "behind a sticky proxy (README, Scaling out; env MESSAGE_QUEUE)")
     return parser.parse_args(argv)

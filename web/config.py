@@ -49,6 +49,7 @@ DEFAULTS = {
     "stages": (),
     "detector_model": None,
     "detector_labels": None,
+    "detector_runtime": "auto",
 }
 
 ASYNC_MODES = ("threading", "eventlet")
@@ -82,6 +83,7 @@ ENVIRONMENT = {
     "STAGES": ("stages", lambda text: tuple(f for f in text.split(os.pathsep) if f)),
     "DETECTOR_MODEL": ("detector_model", str),
     "DETECTOR_LABELS": ("detector_labels", str),
+    "DETECTOR_RUNTIME": ("detector_runtime", str),
 }
 
 
@@ -110,6 +112,7 @@ def pipeline_config(config):
         stage_folders=tuple(str(folder) for folder in config["stages"]),
         detector_model=config["detector_model"],
         detector_labels=config["detector_labels"],
+        detector_runtime=config["detector_runtime"],
     )
 
 

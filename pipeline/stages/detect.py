@@ -31,7 +31,8 @@ class Detect(Stage):
         from pipeline.detection import DetectorModel
 
         device = config.device and ("cuda" if config.device.startswith("cuda") else "cpu")
-        return DetectorModel.load(config.detector_model, config.detector_labels, device=device)
+        return DetectorModel.load(config.detector_model, config.detector_labels,
+                                  runtime=config.detector_runtime, device=device)
 
     def setup(self, config):
         from pipeline.detection import draw_detections
