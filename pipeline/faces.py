@@ -8,6 +8,7 @@ full resolution.
 """
 
 import dataclasses
+import math
 import queue
 import threading
 
@@ -19,6 +20,7 @@ from .face_tracking import MISSING_FRAMES, TrackedFace, overlap
 
 DETECTOR_WINDOW = 80       # dlib's frontal detector finds faces of at least this many pixels
 SMALL_FACE_WIDTH = 512     # the fine search looks at least this wide: 50 px faces at 320x240
+MAX_SEARCH_PIXELS = SMALL_FACE_WIDTH * SMALL_FACE_WIDTH * 3 // 4  # ... but never at more pixels
 MAX_CENTRE_SHIFT = 0.2     # landmarks further than this (in box widths) from the match: lost
 MAX_OUTSIDE = 0.2         # a face further out of the frame than this share of its size is not painted
 SAME_FACE = 0.5            # two tracks whose boxes overlap this much have found the same face
@@ -76,6 +78,13 @@ class FaceFinder:
 
     def detect(self, gray, scale=1.0):
         """Return face boxes (left, top, right, bottom) found in `gray` resized by `scale`."""
+        height, width = gray.shape[:2]
+        if scale > 1.0:
+            # Upscaling is for small faces in small frames; a strip of 2 x 10000 pixels scaled
+            # to 512 wide would be 2.6 G pixels. The search never looks at more than this.
+            scale = min(scale, max(1.0, math.sqrt(MAX_SEARCH_PIXELS / (width * height))))
+        if min(width, height) * scale < DETECTOR_WINDOW:
+            return []  # no face the detector can find fits in this frame
         if scale != 1.0:
             interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
             # At least one pixel each way: a 10000x2 frame scaled to 320 wide would be 0 rows.

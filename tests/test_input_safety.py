@@ -51,6 +51,9 @@ CRAFTED = {
     "progressive": (crafted.progressive, (480, 640, 3)),
     "10000x2": (lambda: jpeg(cv2.resize(face_frame(), (10000, 2))), (2, 10000, 3)),
     "700x1": (lambda: jpeg(cv2.resize(face_frame(), (700, 1))), (1, 700, 3)),
+    # A strip 2 px wide: the small-face search once scaled it to 512 wide (5 GB, 10 s).
+    "2x10000": (lambda: jpeg(cv2.resize(face_frame(), (2, 10000))), (10000, 2, 3)),
+    "16x9000": (lambda: jpeg(cv2.resize(face_frame(), (16, 9000))), (9000, 16, 3)),
 }
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from pipeline import Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model
+from pipeline.faces import MAX_SEARCH_PIXELS
 from pipeline.frame import is_frame
 from pipeline.mean_filter import KERNEL_SIZES
 from pipeline.noise import salt_noise
@@ -150,3 +151,17 @@ def test_process_reports_milliseconds_per_stage(pipeline):
     result = pipeline.process(face_jpeg(), Settings(), StreamState.seeded(0))
     assert {"decode", "noise", "filter", "lips", "stamp", "encode", "total"} <= set(result.timings)
     assert result.timings["total"] >= result.timings["lips"] > 0
+
+
+@pytest.mark.parametrize("width,height", [(2, 10000), (10000, 2), (16, 9000), (90, 2000)])
+def test_the_face_search_never_looks_at_more_than_its_pixel_budget(pipeline, width, height):
+    lips = next(stage for stage in pipeline.stages if stage.name == "lips")
+    seen = []
+    run_detector = lips.faces._run_detector
+    lips.faces._run_detector = lambda gray: seen.append(gray.shape) or run_detector(gray)
+    try:
+        frame = cv2.resize(face_frame(), (width, height))
+        lips.process(frame, lips.params(Settings()), StreamState.seeded(0).of(lips))
+    finally:
+        lips.faces._run_detector = run_detector
+    assert all(h * w <= max(width * height, MAX_SEARCH_PIXELS) for h, w in seen), seen

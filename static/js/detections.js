@@ -1,5 +1,5 @@
 'use strict';
-// What the detect stage found in the frame on screen, listed under the picture
+// What a stage found in the frame on screen (the meta's `detections`), listed under the picture
 // ("person 91%, dog 78%"); nothing when the frame's meta carries no detections.
 
 const MOST_LISTED = 12;  // a crowded frame is summed up, not listed in full

@@ -105,10 +105,9 @@ function togglePause() {
   else sender.start();
 }
 
-/** The controls are drawn: time each stage, and show the settings in force. */
+/** The controls are drawn (showing the defaults, as a new server session has): time each stage. */
 function stagesDrawn(description) {
   telemetry.useStages(description, $('stage-times'));
-  panel.send({});  // an empty change answers with every setting in force
 }
 
 socket.on('connect', () => {

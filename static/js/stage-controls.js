@@ -57,7 +57,7 @@ export function drawStages(form, description) {
 
 function stageGroup(stage) {
   const group = element('div', { class: 'stage-controls', role: 'group',
-    'aria-labelledby': `${stage.name}-label`, 'data-available': stage.available });
+    'aria-labelledby': `${stage.name}-label` });
   const hints = [`${stage.name}-hint`];
   if (!stage.available) hints.push(`${stage.name}-reason`);
   const toggle = checkbox(stage.name, stage.label, stage.enabled,
