@@ -6,6 +6,8 @@ import time
 
 import simplejpeg
 
+from protocol import ClientError
+
 from .limits import MediaError, MediaLimits
 from .recorder import Recorder
 from .reconcile import finish_file, reconcile
@@ -26,7 +28,7 @@ class MediaLibrary:
         self.sleep = sleep
         # hub.attach_tap: (source, settings, tap, sid) -> a handle to detach, or None. A source
         # on another instance of a cluster is recorded like one here.
-        self.attach = attach
+        self._attach = attach
         self.limits = limits
         self.on_finished = on_finished  # (owner sid, row) -> None: tell the page that asked
         self.active = {}  # id -> Recorder
@@ -35,6 +37,13 @@ class MediaLibrary:
         reconcile(self.store)
 
     # Recordings ------------------------------------------------------------------------------
+
+    def attach(self, source, settings, tap, sid=None):
+        """Attach `tap` to `source` processed with `settings`; None if not visible to `sid`."""
+        try:
+            return self._attach(source, settings, tap, sid)
+        except ClientError as exc:
+            raise _refused(exc) from None
 
     def record(self, source, settings, sid=None):
         """Start recording `source` as processed with `settings`; return its row."""
@@ -168,6 +177,11 @@ class MediaLibrary:
         if media_id in self.active:
             self.stop(media_id)
         return self.store.delete(media_id)
+
+
+def _refused(exc):
+    """Return a MediaError for a tap the stream graph refused (a source at its rendition cap)."""
+    return MediaError(exc.message, exc.code, 429)
 
 
 def _unknown(source):

@@ -120,6 +120,10 @@ class Pipeline:
         timings["total"] = (time.perf_counter() - started) * 1000
         return Result(out, timings, pixels, info)
 
+    def problem(self):
+        """Return why frames cannot be processed now, or None: in-process, they always can."""
+        return None
+
     def lane_for(self, state):
         """Return which worker queue serves this stream: one queue for the whole process."""
         return 0

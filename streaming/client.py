@@ -19,6 +19,7 @@ class ClientLimits:
     max_fps: float = 30.0
     idle_timeout: float = 300.0
     max_frame_bytes: int = MAX_FRAME_BYTES
+    max_renditions: int = 8  # ways one source may be processed at once (graph.py)
 
 
 @dataclasses.dataclass
@@ -55,6 +56,7 @@ class Client:
     stats: ClientStats = dataclasses.field(default_factory=ClientStats)
     rendition: object = None  # the Rendition it currently watches
     bucket: object = None  # TokenBucket capping its frame rate
+    settings_bucket: object = None  # TokenBucket capping its settings changes
     last_active: float = dataclasses.field(default_factory=time.monotonic)
     log_gate: LogGate = dataclasses.field(default_factory=LogGate)
 

@@ -11,14 +11,21 @@ A tap has two methods, both called without blocking on anything slow:
 
 import threading
 
-from protocol import GONE
+from protocol import GONE, ClientError
+
+from .client import ClientLimits
+
+# Each rendition costs a pipeline run per frame: one source may be processed in this many
+# ways at once, so viewers and players with distinct settings cannot multiply its CPU.
+MAX_RENDITIONS = ClientLimits.max_renditions
 
 
 class SourceGraph:
     """Sources by name, and the renditions their viewers and taps are grouped into."""
 
-    def __init__(self, emit):
+    def __init__(self, emit, max_renditions=MAX_RENDITIONS):
         self.emit = emit
+        self.max_renditions = max_renditions
         self.sources = {}  # name -> Source
         # Guards the client/source/rendition graph; held for a few assignments, never across I/O.
         self.lock = threading.Lock()
@@ -30,6 +37,22 @@ class SourceGraph:
             return None  # a private camera is answered as if it did not exist
         return source
 
+    def check_room(self, source, settings, leaving=None):
+        """Raise ClientError `too_many_renditions` if `source` may not gain a rendition for `settings`.
+
+        `leaving` is the rendition the asker watches now, freed if the asker was its last user.
+        """
+        if settings in source.renditions:
+            return
+        count = len(source.renditions)
+        if (leaving is not None and leaving.source is source and len(leaving.viewers) <= 1
+                and not leaving.taps):
+            count -= 1
+        if count >= self.max_renditions:
+            raise ClientError(f"'{source.name}' is already processed with {count} different "
+                              "settings, the most one source may have at once; use settings "
+                              "another viewer uses, or try again later", code="too_many_renditions")
+
     def listed(self, now):
         """Return the `sources` list entries: shared sources that have sent a frame."""
         return [s.describe(now) for s in list(self.sources.values()) if s.shared and s.frames > 0]
@@ -37,11 +60,15 @@ class SourceGraph:
     # Taps (take the lock themselves) -----------------------------------------------------
 
     def attach(self, name, settings, tap, sid=None):
-        """Feed `tap` the frames of source `name` processed with `settings`; None if not visible."""
+        """Feed `tap` the frames of source `name` processed with `settings`; None if not visible.
+
+        Raise ClientError `too_many_renditions` when the source has no room for `settings`.
+        """
         with self.lock:
             source = self.visible_to(name, sid)
             if source is None:
                 return None
+            self.check_room(source, settings)
             rendition = source.rendition_for(settings)
             rendition.taps.add(tap)
             return rendition

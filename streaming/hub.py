@@ -10,8 +10,9 @@ sources (names held cluster-wide, the merged list, taps on remote sources) is cl
 
 import itertools
 import logging
+import threading
 
-from protocol import (CLAIM_RULE, SOURCE_NAME_RULE, ClientError, FrameError, SettingsError,
+from protocol import (CLAIM_RULE, SOURCE_NAME_RULE, ClientError, FrameError,
                       check_payload, is_claim, is_source_name)
 
 from .client import Client, ClientLimits, Upload
@@ -26,6 +27,10 @@ from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
+# Each settings change may start a rendition (a pipeline run per frame, a face search from
+# scratch): a slider dragged sends a few a second, a script churning them must wait.
+SETTINGS_PER_S, SETTINGS_BURST = 4.0, 8
+
 
 class StreamHub(SourceEvents, ClusterSeat):
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
@@ -37,11 +42,13 @@ class StreamHub(SourceEvents, ClusterSeat):
         self.runtime = runtime
         self.limits = limits
         self.clients = {}
-        self.graph = SourceGraph(emit)
+        self.graph = SourceGraph(emit, limits.max_renditions)
         self.sources = self.graph.sources
         self.names = NameRegistry(name_grace_s)
         self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
         self._lock = self.graph.lock
+        self._announce_lock = threading.Lock()  # guards when `sources` was last sent
+        self._announced_at, self._announce_pending = 0.0, False
         self._names = itertools.count(1)
         self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
                                   stats_interval)
@@ -92,7 +99,9 @@ class StreamHub(SourceEvents, ClusterSeat):
                 # The same publisher reconnected before its old connection was seen to drop.
                 log.info("source %s moves from %s to %s", name, moved_from, sid)
                 self.graph.close_source(previous)
-            client = self.clients[sid] = Client(sid, name, bucket=TokenBucket(self.limits.max_fps))
+            client = self.clients[sid] = Client(
+                sid, name, bucket=TokenBucket(self.limits.max_fps),
+                settings_bucket=TokenBucket(SETTINGS_PER_S, SETTINGS_BURST))
             self.sources[name] = Source(name, sid, shared=requested_name is not None)
             self.graph.watch(client, self.sources[name])
         return client
@@ -157,17 +166,22 @@ class StreamHub(SourceEvents, ClusterSeat):
         client = self.clients[sid]
         client.touch()
         try:
+            if not client.settings_bucket.take():
+                raise ClientError(f"more than {SETTINGS_PER_S:g} settings changes a second; this "
+                                  "one was not applied", code="rate_limited")
             settings = client.settings.updated(changes)
-        except SettingsError as exc:
+            with self._lock:
+                if client.rendition is not None:
+                    self.graph.check_room(client.rendition.source, settings, client.rendition)
+                client.settings = settings
+                if client.rendition is not None:
+                    self.graph.watch(client, client.rendition.source)
+                else:
+                    self._rewatch_remote(client)
+        except ClientError as exc:
             answer = self.reject(client, exc)
             answer["settings"] = client.settings.as_dict()
             return answer
-        with self._lock:
-            client.settings = settings
-            if client.rendition is not None:
-                self.graph.watch(client, client.rendition.source)
-            else:
-                self._rewatch_remote(client)
         return {"settings": settings.as_dict()}
 
     def reject(self, client, exc, seq=None):

@@ -93,6 +93,12 @@ class PipelineProcesses:
                 return FIRST_DEADLINE_S
             return max(MIN_DEADLINE_S, DEADLINE_FACTOR * max(self._durations))
 
+    def problem(self):
+        """Return why frames cannot be processed now (no child running), or None."""
+        if any(lane.child is not None for lane in self.lanes):
+            return None
+        return "no pipeline process is running; restarting them"
+
     def pids(self):
         """Return the process ids of the children now running."""
         return sorted(lane.child.process.pid for lane in self.lanes if lane.child is not None)

@@ -1,7 +1,7 @@
 """The events that pick, share and report on sources: `watch`, `share` and `status`.
 
-A mixin of StreamHub (hub.py), which supplies clients, graph, emit, reject and merged
-(cluster_seat.py); it is apart only so that each file holds one idea.
+A mixin of StreamHub (hub.py), which supplies clients, graph, emit, reject, runtime,
+_announce_lock and merged (cluster_seat.py); it is apart only so that each file holds one idea.
 """
 
 import logging
@@ -10,6 +10,8 @@ import time
 from protocol import FORMS, SOURCE_STATES, UNSHARED, ClientError, shown
 
 log = logging.getLogger(__name__)
+
+ANNOUNCE_GAP_S = 0.5  # the `sources` list goes to everyone at most this often
 
 
 class SourceEvents:
@@ -36,11 +38,16 @@ class SourceEvents:
                            else "form must be 'bytes' or 'data_url'")
                 exc = ClientError(problem, code="bad_watch")
             else:
+                try:
+                    self.graph.check_room(source, client.settings, client.rendition)
+                    exc = None
+                except ClientError as refused:
+                    exc = refused
+            if exc is None and source is not None:
                 client.form = form
                 self.graph.watch(client, source)
                 if self.cluster is not None:
                     self.cluster.unwatch(client)
-                exc = None
         if exc is not None:
             return self.reject(client, exc)
         self._announce_sources()  # viewer counts changed for everyone's list
@@ -96,4 +103,25 @@ class SourceEvents:
         self._announce_sources()
 
     def _announce_sources(self):
+        """Send everyone the list, at most once per ANNOUNCE_GAP_S; later changes ride on the next.
+
+        A flood of `watch` events (or players joining) then costs each bystander two lists a
+        second, not one per event.
+        """
+        with self._announce_lock:
+            if self._announce_pending:
+                return
+            wait = self._announced_at + ANNOUNCE_GAP_S - time.monotonic()
+            if wait > 0:
+                self._announce_pending = True
+                self.runtime.start_task(self._announce_later, wait)
+                return
+            self._announced_at = time.monotonic()
+        self.emit("sources", self.list_sources())
+
+    def _announce_later(self, wait):
+        self.runtime.sleep(wait)
+        with self._announce_lock:
+            self._announce_pending = False
+            self._announced_at = time.monotonic()
         self.emit("sources", self.list_sources())

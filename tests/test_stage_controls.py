@@ -1,4 +1,4 @@
-"""The Processing controls are drawn from GET /api/stages: the built-in stages, and one added from a folder."""
+"""The Processing controls, drawn from GET /api/stages: the built-in stages, and one added from a folder."""
 
 import re
 
@@ -106,7 +106,8 @@ def test_the_page_draws_a_switch_per_stage_in_running_order(open_page, server, a
     wait_drawn(page, description)
     switches = page.eval_on_selector_all(
         "#processing .switch input",
-        "(inputs) => inputs.map((i) => ({ id: i.id, name: i.name, checked: i.checked, disabled: i.disabled }))")
+        "(inputs) => inputs.map((i) => ({ id: i.id, name: i.name, checked: i.checked, "
+        "disabled: i.disabled }))")
     stages = description["stages"]
     assert [s["id"] for s in switches] == [s["name"] for s in switches] == [s["name"] for s in stages]
     for stage, switch in zip(stages, switches):
@@ -165,7 +166,7 @@ def test_no_stage_or_setting_is_named_in_the_page_source(server):
 
 
 def negative_share(frame):
-    """How far `frame` is from the face photo toward its negative: about 0 for the photo, 1 for its negative."""
+    """How far `frame` is from the face photo toward its negative: about 0 for the photo, 1 for it."""
     face = cv2.resize(face_frame(), frame.shape[1::-1], interpolation=cv2.INTER_AREA).astype(float)
     to_face = np.abs(frame - face).mean()
     to_negative = np.abs(frame - (255.0 - face)).mean()

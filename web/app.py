@@ -68,7 +68,7 @@ def make_hub(socketio, pipeline, config):
     """Return the stream hub: clients, sources and workers, sending through `socketio`."""
     runtime = runtime_for(socketio, config["async_mode"], config["workers"])
     limits = ClientLimits(config["max_clients"], config["max_fps"], config["idle_timeout"],
-                          config["max_frame_bytes"])
+                          config["max_frame_bytes"], config["max_renditions"])
     hub = StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
                     kick=socketio.server.disconnect, workers=config["workers"],
                     stats_interval=config["stats_interval"], limits=limits,

@@ -48,6 +48,8 @@ def parse_args(argv=None):
                         help=f"frames a second per client (default {DEFAULTS['max_fps']:g})")
     parser.add_argument("--idle-timeout", type=float, help="seconds before an idle client is "
                         f"disconnected (default {DEFAULTS['idle_timeout']:g})")
+    parser.add_argument("--max-renditions", type=int, help="ways one source may be processed at "
+                        f"once, one per distinct settings (default {DEFAULTS['max_renditions']})")
     parser.add_argument("--camera", dest="cameras", action="append", metavar="NAME=SOURCE",
                         help="a camera the server pulls itself, shared as NAME: an MJPEG URL, "
                              "ws://0.0.0.0:3001/ws, a webcam number, a video file or JPEG folder "

@@ -78,11 +78,12 @@ class Cluster:
     def watch(self, client, name):
         """Make `client` a viewer of `name`, a source on another instance (see lists)."""
         self.relay.watch(client, name)
-        self._wake.set()
+        self._wake.set()  # asks for the new settings' frames, and withdraws the old request
 
     def unwatch(self, client):
         """Take `client` off any remote source."""
         self.relay.unwatch(client)
+        self._wake.set()  # so the request it leaves is withdrawn now
 
     def watching(self, sid):
         """Return the remote source `sid` watches, or None."""
@@ -98,11 +99,13 @@ class Cluster:
     def detach(self, tap, view):
         """Stop feeding a tap that `attach` fed."""
         self.relay.detach(tap, view)
+        self._wake.set()
 
     def left(self, client):
         """Forget a client that disconnected: what it watched here and the name it held."""
         self.relay.unwatch(client)
         self.names.release(client.source_name, client.sid)
+        self._wake.set()
 
     def merged(self, local):
         """Return the `sources` list: this instance's entries and the others', viewers summed."""
@@ -146,7 +149,11 @@ class Cluster:
                 key = subscriptions_key(name)
                 pipe.zadd(key, {f"{self.instance}|{text}": now_ms + SUBSCRIPTION_TTL_S * 1000})
                 pipe.pexpire(key, int(2 * SUBSCRIPTION_TTL_S * 1000))
-            if asked - self._asked:
+            # An ended view frees its rendition on the source's instance at once, not when its
+            # request lapses: a viewer changing settings must not keep a trail of them alive.
+            for name, text in self._asked - asked:
+                pipe.zrem(subscriptions_key(name), f"{self.instance}|{text}")
+            if asked != self._asked:
                 pipe.publish(POKE_CHANNEL, self.instance)
             pipe.execute()
         self._asked = asked

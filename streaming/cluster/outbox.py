@@ -4,7 +4,7 @@ import json
 import logging
 
 from pipeline import Settings
-from protocol import SettingsError
+from protocol import ClientError, SettingsError
 
 from .keys import frames_channel, subscriptions_key
 from .publisher import ChannelTap
@@ -42,16 +42,22 @@ class Outbox:
         for name, text in wanted - set(self.taps):
             self._attach(name, text)
 
+    def _log_refused(self, name, text, exc):
+        if len(self._refused) < MAX_REFUSED_LOGGED and (name, text) not in self._refused:
+            self._refused.add((name, text))
+            log.warning("source %s: ignored a request for frames: %.200s", name, exc)
+
     def _attach(self, name, text):
         try:
             settings = Settings().updated(json.loads(text))
         except (SettingsError, ValueError) as exc:
-            if len(self._refused) < MAX_REFUSED_LOGGED and (name, text) not in self._refused:
-                self._refused.add((name, text))
-                log.warning("source %s: ignored a request for frames with bad settings: %.200s",
-                            name, exc)
+            self._log_refused(name, text, exc)
             return
         tap = ChannelTap(frames_channel(name, text), self.publisher)
-        rendition = self.graph.attach(name, settings, tap)
+        try:
+            rendition = self.graph.attach(name, settings, tap)
+        except ClientError as exc:  # the source is processed in as many ways as it may be
+            self._log_refused(name, text, exc)
+            return
         if rendition is not None:
             self.taps[(name, text)] = (tap, rendition)

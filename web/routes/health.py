@@ -11,10 +11,13 @@ blueprint = Blueprint("health", __name__)
 
 @blueprint.get("/healthz")
 def health():
-    """Say that the server runs; counts only to a local user or a caller with the token."""
+    """Say whether the server can process frames (503 and why, if not); counts to token holders."""
+    hub = current_app.extensions["stream_hub"]
+    problem = hub.pipeline.problem()
+    if problem is not None:
+        return jsonify(ok=False, reason=problem), 503
     if needs_token(current_app.config["STREAM"], request.environ) and not has_token():
         return jsonify(ok=True)
-    hub = current_app.extensions["stream_hub"]
     return jsonify(ok=True, clients=len(hub.clients), threads=threading.active_count())
 
 

@@ -1,0 +1,386 @@
+"""Connections that try to lock the server without its token, and the probes that watch it meanwhile.
+
+Used by tests/test_attacks_*.py, and on its own to measure the full-size attacks:
+
+    .venv/bin/python -m tests.attackers --count 200 --seconds 20
+
+Every connection goes to 127.0.0.1 only. Each attack keeps `count` connections open, opening a
+new one whenever the server closes one, and records how long the server let each one live.
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import logging
+import re
+import selectors
+import socket
+import ssl
+import threading
+import time
+import urllib.request
+
+from .images import face_jpeg
+from .socket_client import RecordingClient
+
+log = logging.getLogger(__name__)
+
+OPEN_TIMEOUT_S = 10
+TRICKLE_EVERY_S = 2.0
+UPGRADE = ("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode()
+
+
+def _trickle_headers(sock):
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ")
+    return lambda: sock.send(b"a")  # one more byte of a header that never ends
+
+
+def _silent_body(sock):
+    sock.sendall(b"POST /api/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+
+
+def _tls_byte(sock):
+    sock.sendall(b"\x16")  # the first byte of a TLS ClientHello, and nothing after it
+
+
+def _polling_handshake(sock):
+    sock.sendall(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    _read_head(sock, b"HTTP/1.1 200")
+
+
+def _idle_websocket(sock):
+    sock.sendall(UPGRADE)
+    _read_head(sock, b"HTTP/1.1 101")
+
+
+def _read_head(sock, expected):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = sock.recv(4096)
+        if not data:
+            raise ConnectionError("closed before answering")
+        head += data
+    if not head.startswith(expected):
+        raise ConnectionError(f"answered {head[:40]!r}")
+
+
+# What each attacking connection does once connected; a function it returns is called every
+# TRICKLE_EVERY_S.
+KINDS = {
+    "trickled-headers": _trickle_headers,
+    "silent-body": _silent_body,
+    "tls-byte": _tls_byte,
+    "polling-handshake": _polling_handshake,
+    "idle-websocket": _idle_websocket,
+}
+
+
+class Attack:
+    """`count` connections of one kind kept open against 127.0.0.1:`port`, each timed until closed."""
+
+    def __init__(self, port, kind, count):
+        self.port, self.kind, self.count = port, kind, count
+        self.lifetimes = []  # seconds each closed connection lived
+        self.failed_opens = 0
+        self._open = {}  # socket -> (opened at, trickle or None)
+        self._lock = threading.Lock()
+        self._running = True
+        self._selector = selectors.DefaultSelector()
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._selector.register(self._wake_read, selectors.EVENT_READ)
+        self._openers = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix=kind)
+        self._loop = threading.Thread(target=self._watch, name=f"attack-{kind}", daemon=True)
+
+    def start(self):
+        """Open the connections (in the background) and start watching them."""
+        self._loop.start()
+        for _ in range(self.count):
+            self._openers.submit(self._open_one)
+        return self
+
+    def held(self):
+        """Return how many attacking connections are open now."""
+        with self._lock:
+            return len(self._open)
+
+    def oldest_s(self):
+        """Return how long the oldest attacking connection still open has lived."""
+        with self._lock:
+            opened = [when for when, _trickle in self._open.values()]
+        return time.monotonic() - min(opened) if opened else 0.0
+
+    def stop(self):
+        """Close every attacking connection."""
+        self._running = False
+        self._openers.shutdown(wait=True, cancel_futures=True)
+        self._wake_write.send(b"x")
+        self._loop.join(timeout=10)
+        with self._lock:
+            for sock in self._open:
+                sock.close()
+            self._open.clear()
+
+    def _open_one(self):
+        if not self._running:
+            return
+        try:
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=OPEN_TIMEOUT_S)
+            trickle = KINDS[self.kind](sock)
+        except OSError:
+            with self._lock:
+                self.failed_opens += 1
+            time.sleep(0.2)
+            self._openers.submit(self._open_one)
+            return
+        sock.setblocking(False)
+        with self._lock:
+            self._open[sock] = (time.monotonic(), trickle)
+        self._selector.register(sock, selectors.EVENT_READ)
+        self._wake_write.send(b"x")
+
+    def _watch(self):
+        next_trickle = time.monotonic() + TRICKLE_EVERY_S
+        while self._running:
+            for key, _events in self._selector.select(timeout=0.5):
+                if key.fileobj is self._wake_read:
+                    self._wake_read.recv(4096)
+                elif self._closed_by_server(key.fileobj):
+                    self._forget(key.fileobj)
+            if time.monotonic() >= next_trickle:
+                next_trickle += TRICKLE_EVERY_S
+                self._trickle()
+
+    def _closed_by_server(self, sock):
+        try:
+            return not sock.recv(65536)  # anything it sent (an open packet, a ping) is ignored
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def _forget(self, sock):
+        self._selector.unregister(sock)
+        with self._lock:
+            opened, _trickle = self._open.pop(sock)
+            self.lifetimes.append(time.monotonic() - opened)
+        sock.close()
+        if self._running:
+            self._openers.submit(self._open_one)
+
+    def _trickle(self):
+        with self._lock:
+            trickles = [(sock, trickle) for sock, (_when, trickle) in self._open.items() if trickle]
+        for sock, trickle in trickles:
+            try:
+                trickle()
+            except OSError:  # closed by the server: the selector reports it next
+                pass
+
+
+class HealthProbe:
+    """GETs /healthz over and over, keeping how long each answer took (None: no answer in time)."""
+
+    def __init__(self, url, every_s=0.2, timeout_s=3.0):
+        self.url, self.every_s, self.timeout_s = url + "/healthz", every_s, timeout_s
+        self.latencies = []
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="health-probe", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._running = False
+        self._thread.join(timeout=self.timeout_s + 2)
+
+    def worst(self):
+        """Return the slowest answer in seconds (inf if one never came)."""
+        return max((float("inf") if t is None else t for t in self.latencies), default=0.0)
+
+    def _run(self):
+        context = ssl._create_unverified_context()  # the test servers' certificate is self-signed
+        while self._running:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=self.timeout_s, context=context):
+                    self.latencies.append(time.monotonic() - started)
+            except OSError:
+                self.latencies.append(None)
+            time.sleep(max(0.0, self.every_s - (time.monotonic() - started)))
+
+
+def connect_with_token(url, token):
+    """Return a connected client holding the token, its first `settings` consumed."""
+    client = RecordingClient(url, ssl_verify=False, auth={"token": token})
+    client.next("settings")
+    return client
+
+
+class NewcomerProbe:
+    """A new token holder every few seconds: connects, sends a frame, times the first answer."""
+
+    def __init__(self, url, token, every_s=2.0, timeout_s=10.0):
+        self.url, self.token, self.every_s, self.timeout_s = url, token, every_s, timeout_s
+        self.times = []  # seconds from connecting to the first processed frame (None: failed)
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="newcomer-probe", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._running = False
+        self._thread.join(timeout=self.timeout_s * 2 + 2)
+
+    def worst(self):
+        return max((float("inf") if t is None else t for t in self.times), default=0.0)
+
+    def _run(self):
+        jpeg = face_jpeg()
+        while self._running:
+            started = time.monotonic()
+            client = None
+            try:
+                client = connect_with_token(self.url, self.token)
+                client.sio.emit("image", jpeg)
+                client.next("response_back", timeout=self.timeout_s)
+                self.times.append(time.monotonic() - started)
+            except Exception:  # any failure to connect or to get a frame back counts as a miss
+                self.times.append(None)
+            finally:
+                if client is not None:
+                    client.close()
+            time.sleep(max(0.0, self.every_s - (time.monotonic() - started)))
+
+
+class HonestClient:
+    """A token holder streaming the face photo at `fps`, counting the frames that come back."""
+
+    def __init__(self, url, token, fps=6.0):
+        self.client = connect_with_token(url, token)
+        self.fps = fps
+        self.answers = []  # when each response_back arrived
+        self._running = True
+        self.client.sio.on("response_back", lambda *_: self.answers.append(time.monotonic()))
+        self._thread = threading.Thread(target=self._run, name="honest-client", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def rate(self, start, end):
+        """Return the frames a second that came back between monotonic times `start` and `end`."""
+        return sum(1 for when in self.answers if start <= when < end) / (end - start)
+
+    def stop(self):
+        self._running = False
+        self._thread.join(timeout=5)
+        self.client.close()
+
+    def _run(self):
+        jpeg = face_jpeg()
+        next_send = time.monotonic()
+        while self._running and self.client.sio.connected:
+            self.client.sio.emit("image", jpeg)
+            next_send += 1 / self.fps
+            time.sleep(max(0.0, next_send - time.monotonic()))
+
+
+def server_token(server):
+    """Return the access token a server started with --public printed with its link."""
+    return re.search(r"#token=(\S+)", server.log()).group(1)
+
+
+def run_attack(server, token, kinds, count, seconds, baseline_s=4.0):
+    """Attack `server` with `count` connections of each kind for `seconds`; return the measurements."""
+    honest = HonestClient(server.url, token).start()
+    time.sleep(baseline_s)
+    baseline = honest.rate(time.monotonic() - baseline_s + 1, time.monotonic())
+    rss_before = server.rss_mb()
+    health = HealthProbe(server.url).start()
+    attacks = [Attack(server.port, kind, count).start() for kind in kinds]
+    newcomers = NewcomerProbe(server.url, token).start()
+    started = time.monotonic()
+    peak_held = collections.Counter()
+    peak_rss = rss_before
+    while time.monotonic() - started < seconds:
+        time.sleep(0.5)
+        for attack in attacks:
+            peak_held[attack.kind] = max(peak_held[attack.kind], attack.held())
+        peak_rss = max(peak_rss, server.rss_mb())
+    ended = time.monotonic()
+    oldest = {attack.kind: attack.oldest_s() for attack in attacks}
+    newcomers.stop()
+    health.stop()
+    for attack in attacks:
+        attack.stop()
+    during = honest.rate(started + 1, ended)
+    honest.stop()
+    return {
+        "health_worst_s": health.worst(),
+        "health_failures": sum(1 for t in health.latencies if t is None),
+        "health_probes": len(health.latencies),
+        "newcomer_worst_s": newcomers.worst(),
+        "newcomers": len(newcomers.times),
+        "honest_fps_before": round(baseline, 2),
+        "honest_fps_during": round(during, 2),
+        "rss_growth_mb": round(peak_rss - rss_before, 1),
+        "attacks": {attack.kind: {
+            "peak_held": peak_held[attack.kind],
+            "closed": len(attack.lifetimes),
+            "longest_closed_s": round(max(attack.lifetimes, default=0.0), 1),
+            "oldest_open_s": round(oldest[attack.kind], 1),
+            "failed_opens": attack.failed_opens,
+        } for attack in attacks},
+    }
+
+
+def main(argv=None):
+    """Start servers the README way (--public) and measure each attack at full size."""
+    from .server_process import ServerProcess
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--together", action="store_true", help="all kinds at once")
+    args = parser.parse_args(argv)
+    kinds = [kind for kind in args.kinds.split(",") if kind]
+    groups = [kinds] if args.together else [[kind] for kind in kinds]
+    results = {}
+    for group in groups:
+        https = group == ["tls-byte"]
+        server = ServerProcess("/tmp", "--public", *(["--https"] if https else []))
+        if https:
+            server.url = server.url.replace("http://", "https://")
+        try:
+            _wait_up(server)
+            results[",".join(group)] = run_attack(server, server_token(server), group,
+                                                  args.count, args.seconds)
+        finally:
+            server.stop()
+        print(json.dumps({",".join(group): results[",".join(group)]}, indent=1), flush=True)
+    return results
+
+
+def _wait_up(server, seconds=90):
+    deadline = time.monotonic() + seconds
+    context = ssl._create_unverified_context()
+    while True:
+        assert server.proc.poll() is None, server.log()
+        try:
+            urllib.request.urlopen(server.url + "/healthz", timeout=2, context=context)
+            return
+        except OSError:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.3)
+
+
+if __name__ == "__main__":
+    main()
