@@ -16,9 +16,9 @@ from pipeline.settings import Settings
 
 from .bad_inputs import RARE, corpus
 from .images import face_jpeg
+from .good_stream import GOOD_FPS, GoodStream
 from .socket_client import RecordingClient
 
-GOOD_FPS = 6
 ATTACK_FPS = 25  # per attacker, under the server's 30 FPS cap so each input gets its own error
 REPEATS = 25
 KNOWN_SETTINGS = set(Settings().as_dict())
@@ -29,31 +29,6 @@ def soak_server(artifacts):
     server = ServerProcess(log_dir=artifacts).wait_ready()
     yield server
     server.stop()
-
-
-class GoodStream(threading.Thread):
-    """A well-behaved client sending at 6 FPS and timing each answer."""
-
-    def __init__(self, url):
-        super().__init__(daemon=True)
-        self.client = RecordingClient(url)
-        self.answers = []  # (time answered, round trip ms)
-        self.stop = threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            started = time.monotonic()
-            self.client.sio.emit("image", face_jpeg())
-            try:
-                self.client.next("response_back", timeout=2)
-                self.answers.append((time.monotonic(), (time.monotonic() - started) * 1000))
-            except Exception:  # queue.Empty: counted as a missing answer
-                pass
-            self.stop.wait(max(0.0, 1 / GOOD_FPS - (time.monotonic() - started)))
-
-    def window(self, start, end):
-        rows = [ms for at, ms in self.answers if start <= at < end]
-        return {"fps": round(len(rows) / (end - start), 2), "round_trip_ms": summary(rows)}
 
 
 class Attacker:

@@ -1,0 +1,36 @@
+"""An honest client: the face at 6 FPS, each answer timed, for tests that attack beside it."""
+
+import threading
+import time
+
+from bench.stats import summary
+
+from .images import face_jpeg
+from .socket_client import RecordingClient
+
+GOOD_FPS = 6
+
+
+class GoodStream(threading.Thread):
+    """A well-behaved client sending at 6 FPS and timing each answer."""
+
+    def __init__(self, url, **connect_options):
+        super().__init__(daemon=True)
+        self.client = RecordingClient(url, **connect_options)
+        self.answers = []  # (time answered, round trip ms)
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            started = time.monotonic()
+            self.client.sio.emit("image", face_jpeg())
+            try:
+                self.client.next("response_back", timeout=2)
+                self.answers.append((time.monotonic(), (time.monotonic() - started) * 1000))
+            except Exception:  # queue.Empty: counted as a missing answer
+                pass
+            self.stop.wait(max(0.0, 1 / GOOD_FPS - (time.monotonic() - started)))
+
+    def window(self, start, end):
+        rows = [ms for at, ms in self.answers if start <= at < end]
+        return {"fps": round(len(rows) / (end - start), 2), "round_trip_ms": summary(rows)}
