@@ -50,6 +50,7 @@ class StreamHub(SourceEvents, ClusterSeat):
         self._announce_lock = threading.Lock()  # guards when `sources` was last sent
         self._announced_at, self._announce_pending = 0.0, False
         self._names = itertools.count(1)
+        self.kick = kick
         self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
                                   stats_interval)
 
@@ -78,22 +79,27 @@ class StreamHub(SourceEvents, ClusterSeat):
             raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
         if claim is not None and not is_claim(claim):
             raise ClientError(f"a name claim is {CLAIM_RULE}", code="bad_claim")
-        if requested_name is not None:
-            self.take_cluster_name(requested_name, sid, claim)
+        named = requested_name is not None
+        name = requested_name if named else self._free_name()
+        claim = claim if named else None
+        if named:
+            with self._lock:
+                # Refused here first: a duplicate must not touch the holder's cluster-wide name.
+                self.names.check(name, claim)
+        # A generated name is held cluster-wide too, so no publisher elsewhere can take it.
+        self.take_cluster_name(name, sid, claim)
         try:
-            return self._connect(sid, requested_name, claim)
+            return self._connect(sid, name, claim, shared=named)
         except ClientError:
-            if requested_name is not None:
-                self.release_cluster_name(requested_name, sid)
+            self.release_cluster_name(name, sid)
             raise
 
-    def _connect(self, sid, requested_name, claim):
+    def _connect(self, sid, name, claim, shared):
         with self._lock:
             if len(self.clients) >= self.limits.max_clients:
                 raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
                                   f"most it takes; try again later", code="server_busy")
-            name = requested_name or self._free_name()
-            moved_from = self.names.take(name, sid, claim if requested_name else None)
+            moved_from = self.names.take(name, sid, claim)
             previous = self.sources.get(name)
             if previous is not None:
                 # The same publisher reconnected before its old connection was seen to drop.
@@ -102,7 +108,7 @@ class StreamHub(SourceEvents, ClusterSeat):
             client = self.clients[sid] = Client(
                 sid, name, bucket=TokenBucket(self.limits.max_fps),
                 settings_bucket=TokenBucket(SETTINGS_PER_S, SETTINGS_BURST))
-            self.sources[name] = Source(name, sid, shared=requested_name is not None)
+            self.sources[name] = Source(name, sid, shared=shared)
             self.graph.watch(client, self.sources[name])
         return client
 
@@ -183,6 +189,11 @@ class StreamHub(SourceEvents, ClusterSeat):
             answer["settings"] = client.settings.as_dict()
             return answer
         return {"settings": settings.as_dict()}
+
+    def evict(self, sid, exc):
+        """Tell a client why, then close its connection (its name was taken elsewhere, say)."""
+        self.emit("error", exc.as_event(), to=sid)
+        self.kick(sid)
 
     def reject(self, client, exc, seq=None):
         """Tell a client what was wrong with its input (naming the frame), log it, return the ack.

@@ -43,6 +43,12 @@ class NameRegistry:
 
         Raise `source_taken` if another publisher holds it, or held it a moment ago.
         """
+        held = self.check(name, claim)
+        self._held[name] = Holding(claim_digest(claim), sid)
+        return held.sid if held is not None else None
+
+    def check(self, name, claim=None):
+        """Raise `source_taken` unless `claim` may take `name`; return its Holding, if any."""
         self._sweep()
         digest = claim_digest(claim)
         held = self._holding(name)
@@ -52,8 +58,7 @@ class NameRegistry:
                    f"is kept for its publisher for {held.free_at - self.clock():.0f} s more")
             raise ClientError(f"the source name '{name}' {why}; pick another name",
                               code="source_taken")
-        self._held[name] = Holding(digest, sid)
-        return held.sid if held is not None else None
+        return held
 
     def release(self, name, sid):
         """Note that `sid` left: a claimed name is kept for its claim a while, any other frees."""

@@ -83,6 +83,24 @@ def test_a_name_is_held_across_instances_and_won_back_by_its_claim(link):
     b.take("open", "sid-e")
 
 
+def test_a_duplicate_refused_while_redis_pauses_leaves_the_holders_name_held(link, redis_server):
+    import redis as redis_client
+
+    a, b = ClusterNames(link, "host:1:aa", grace_s=30), ClusterNames(link, "host:2:bb", grace_s=30)
+    a.take("porch", "sid-a", CLAIM)
+    pauser = redis_client.Redis.from_url(redis_server.url)
+    pauser.client_pause(2500)  # every other client's call times out after 1 s: Redis is "down"
+    paused_until = time.monotonic() + 2.5
+    try:
+        a.take("porch", "sid-dup", "d" * 24)  # not refused by Redis now; this instance refuses it
+        a.release("porch", "sid-dup")  # ... and its release must not drop sid-a's name
+    finally:
+        time.sleep(max(0.0, paused_until - time.monotonic()))  # the pause's own end
+    assert a.refresh() == [] and a.held["porch"].split("|")[1] == "sid-a"
+    with pytest.raises(ClientError):
+        b.take("porch", "sid-impostor")
+
+
 def test_frames_cross_redis_whole_and_the_newest_wins(link, tasks):
     start, stops = tasks
     tap, ends = Tap(), []

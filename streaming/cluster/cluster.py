@@ -185,12 +185,22 @@ class Cluster:
         self._watchers, self._players = tally(records, "watching"), tally(records, "playing")
 
     def _lost_name(self, name):
-        """Close a local source whose name its publisher took on another instance."""
+        """Close a local source whose name another instance holds now, and tell its publisher.
+
+        Its own publisher reconnecting elsewhere, or another that took the name while Redis
+        was unreachable: either way this connection may not publish under it any more, and
+        is told so rather than refused frame after frame.
+        """
         with self.hub.graph.lock:
             source = self.hub.sources.get(name)
             if source is not None:
                 self.hub.graph.close_source(source)
-        log.info("source %s moved to another instance", name)
+        log.info("source %s is held on another instance now", name)
+        if source is not None:
+            self.hub.evict(source.owner_sid, ClientError(
+                f"the source name '{name}' is held on another instance now (taken there while "
+                "the instances could not reach each other, or by your own reconnect); "
+                "reconnect, with another name if it stays taken", code="source_taken"))
 
     # Remote viewers -----------------------------------------------------------------------
 

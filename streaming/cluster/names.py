@@ -73,7 +73,11 @@ class ClusterNames:
             raise ClientError(f"the source name '{name}' is in use on another instance; "
                               f"pick another name", code="source_taken")
         with self._lock:
-            self.held[name] = value
+            current = self.held.get(name)
+            # Another publisher's holding here stays: this one is refused by the instance's own
+            # registry next, and its release must not drop the holder's name (Redis down).
+            if current is None or (digest and current.rsplit("|", 1)[1] == digest.hex()):
+                self.held[name] = value
 
     def release(self, name, sid):
         """Let go of `name` if `sid` holds it; a claimed one stays kept for its claim a while."""
