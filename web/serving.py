@@ -1,6 +1,7 @@
 """Serve the app: gunicorn's threaded worker in threading mode, eventlet's server in eventlet mode."""
 
 import logging
+import resource
 import socket
 
 from gunicorn.app.base import BaseApplication
@@ -10,8 +11,11 @@ log = logging.getLogger(__name__)
 # Seconds that SIGTERM or Ctrl+C leave the worker to tell clients, close them and stop the
 # pipeline processes before gunicorn kills it; the whole stop stays within 5 s.
 GRACEFUL_TIMEOUT_S = 4
-# Seconds a connection may stay open without sending a full request (half-open ones included).
+# Seconds a kept-alive connection may wait before its next request (web/intake.py times the rest).
 KEEPALIVE_S = 5
+# Connections held at once: waiting ones cost a socket, not a thread (web/worker.py).
+MAX_CONNECTIONS = 4096
+FILE_ROOM = 256
 
 
 def without_websocket_compression(wsgi_app):
@@ -37,13 +41,29 @@ def _no_delay(sock):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def body_limit(config):
+    """Return the largest request body any route takes: a long-poll carrying the biggest frame."""
+    return 2 * config["max_frame_bytes"]  # the same room as Engine.IO's max_http_buffer_size
+
+
+def socket_threads(config):
+    """Return the threads for Socket.IO's long-polls and WebSockets (web/worker.py).
+
+    Each holds its thread while open; a client upgrading from long-polling briefly holds two,
+    and so may a connection that has not joined yet, of which the sweeper keeps at most
+    MAX_UNJOINED (web/handshakes.py).
+    """
+    from .handshakes import MAX_UNJOINED
+
+    return 2 * (config["max_clients"] + MAX_UNJOINED)
+
+
 def gunicorn_options(config, tls=None):
     """Return gunicorn's settings for this app: one worker, bounded threads, short timeouts."""
     host = f"[{config['host']}]" if ":" in config["host"] else config["host"]
-    # A WebSocket holds its thread while it is open; a client upgrading from long-polling
-    # briefly holds two; so does an MJPEG viewer (--max-viewers). The rest is room for page
-    # loads, snapshots and refused handshakes.
-    threads = 2 * config["max_clients"] + config["max_viewers"] + 8
+    # Page loads, snapshots, /healthz, long-polling posts and MJPEG viewers (--max-viewers,
+    # each holding a thread): whole requests only, the intake reads them first.
+    threads = config["max_clients"] + config["max_viewers"] + 16
     options = {
         "bind": [f"{host}:{config['port']}"],
         # Socket.IO keeps each session in one process: more workers would need sticky
@@ -51,12 +71,18 @@ def gunicorn_options(config, tls=None):
         "workers": 1,
         "worker_class": "web.worker.SocketIOWorker",
         "threads": threads,
-        "worker_connections": threads + 32,
+        # Connections cost a socket each until a request is whole, not a thread.
+        "worker_connections": open_connections_limit(),
         "keepalive": KEEPALIVE_S,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         # gunicorn restarts a worker silent this long; building the pipeline can take half a
         # minute on a busy machine.
         "timeout": 120,
+        # A head has at most 32 fields of 8 KiB (a browser sends about 15): 260 KiB at worst.
+        "limit_request_line": 4094,
+        "limit_request_fields": 32,
+        "limit_request_field_size": 8190,
+        "http_protocols": "h1",
         "loglevel": config["log_level"].lower(),
         "errorlog": "-",
         "accesslog": None,
@@ -66,6 +92,26 @@ def gunicorn_options(config, tls=None):
     if tls is not None:
         options["certfile"], options["keyfile"] = tls
     return options
+
+
+def open_connections_limit(wanted=MAX_CONNECTIONS):
+    """Return how many connections the worker may hold, raising its open-file limit to fit.
+
+    Linux often starts processes with 1024 open files; the hard limit is usually far higher.
+    Room is left for the pipeline processes' pipes, models, logs and recordings.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted + FILE_ROOM
+    if soft != resource.RLIM_INFINITY and soft < target:
+        raised = target if hard == resource.RLIM_INFINITY else min(target, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            log.warning("could not raise the open-file limit above %d", soft)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(64, min(wanted, soft - FILE_ROOM))
 
 
 class _Embedded(BaseApplication):

@@ -1,28 +1,61 @@
-"""gunicorn's threaded worker, taught to tell clients and stop the pipeline when it is stopped."""
+"""gunicorn's threaded worker with an event-driven intake: threads serve whole requests only.
 
+gunicorn's gthread gives every new connection a thread, which then waits for the TLS handshake,
+the head and the body with no overall deadline, and its main loop blocks up to 2 s closing each
+`Connection: close` client. Here the main loop reads every request whole (web/intake.py) and
+closes connections (web/linger.py) without waiting on anyone; threads run the app. Socket.IO's
+long-polls and WebSockets, which hold their thread while open, get a pool of their own, so
+they can never take the threads that page loads and /healthz need.
+"""
+
+import concurrent.futures
 import errno
 import logging
-import os
+import selectors
 import sys
 import threading
+import time
+from functools import partial
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn import sock as gunicorn_sock
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
+
+from . import intake
+from .linger import Lingerer
 
 log = logging.getLogger(__name__)
 
 WORKER_BOOT_ERROR = 3  # gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR
-REQUEST_TIMEOUT_S = 5.0
+
+
+class Connection(TConn):
+    """A connection whose request the intake has already read: a thread only parses it."""
+
+    def init(self):
+        """Bound the thread's parse: it reads from memory, unless a head fooled the intake."""
+        self.initialized = True
+        self.sock.settimeout(intake.REQUEST_TIMEOUT_S)
 
 
 class SocketIOWorker(ThreadWorker):
-    """A gthread worker that drains the app on SIGTERM, SIGINT (Ctrl+C) and SIGQUIT alike."""
+    """A gthread worker with a non-blocking intake, two thread pools and a drain on stop."""
 
     _drained = None
+    socket_pool = None
+
+    def init_process(self):
+        """Set up the intake before gunicorn's loop starts."""
+        self._intakes = {}  # socket -> Intake
+        self._tls = gunicorn_sock.ssl_context(self.cfg) if self.cfg.is_ssl else None
+        self._max_body = None
+        self._lingerer = None  # made in run(), once gunicorn has made the poller
+        super().init_process()
 
     def load_wsgi(self):
         """Load the app with the address it really listens on, then check it can serve here."""
-        from .compat import check_served_by
         from .cli import START_UP_ERRORS, announce
+        from .compat import check_served_by
+        from .serving import body_limit, socket_threads
 
         _listening_host(self.sockets)
         try:
@@ -32,22 +65,103 @@ class SocketIOWorker(ThreadWorker):
             log.error("%s", exc)
             sys.exit(WORKER_BOOT_ERROR)  # gunicorn's master then stops instead of retrying
 
-        announce(self.wsgi.config["STREAM"], self.cfg.is_ssl, self.wsgi.config["ACCESS_TOKEN"])
+        config = self.wsgi.config["STREAM"]
+        self._max_body = body_limit(config)
+        self.socket_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=socket_threads(config), thread_name_prefix="socketio")
+        announce(config, self.cfg.is_ssl, self.wsgi.config["ACCESS_TOKEN"])
 
-    def handle(self, conn):
-        """Serve a connection; a new one must send its whole request within REQUEST_TIMEOUT_S."""
-        if not conn.initialized:
-            # gthread waits 5 s for a first byte, then reads the rest with no time limit: a
-            # client trickling its headers would hold a thread forever.
-            start = conn.init
+    # The intake: every connection, new or kept alive, is read here until its request is whole.
 
-            def init_with_timeout():
-                start()
-                conn.sock.settimeout(REQUEST_TIMEOUT_S)
-                conn.parser = _Deadline(conn.parser)
+    def accept(self, listener):
+        """Take a new connection into the intake; no thread is involved yet."""
+        try:
+            sock, client = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = Connection(self.cfg, sock, client, listener.getsockname())
+        self._take_in(intake.Intake(conn, self._max_body, tls=self._tls))
 
-            conn.init = init_with_timeout
-        return super().handle(conn)
+    def _take_in(self, reading):
+        sock = reading.conn.sock
+        self._intakes[sock] = reading
+        self.poller.register(sock, selectors.EVENT_READ, partial(self._on_ready, reading))
+        self._on_ready(reading, sock)  # bytes may be waiting already (pipelined, or in TLS)
+
+    def _on_ready(self, reading, _sock):
+        old = reading.conn.sock  # the TLS handshake replaces the socket object, not its fd
+        state = reading.advance()
+        if state in (intake.WAIT_READ, intake.WAIT_WRITE):
+            events = selectors.EVENT_READ if state == intake.WAIT_READ else selectors.EVENT_WRITE
+            if reading.conn.sock is not old:
+                self._forget(old)
+                self._intakes[reading.conn.sock] = reading
+                self.poller.register(reading.conn.sock, events, partial(self._on_ready, reading))
+            else:
+                self.poller.modify(old, events, partial(self._on_ready, reading))
+            return
+        self._forget(old)
+        self._forget(reading.conn.sock)
+        if state == intake.READY:
+            reading.hand_over()
+            reading.conn.initialized = True  # gthread then goes straight to parsing
+            reading.conn.long_lived = reading.long_lived
+            reading.conn.sock.setblocking(True)
+            self.enqueue_req(reading.conn)
+            return
+        if state == intake.REFUSE:
+            intake.send_quietly(reading.conn.sock, reading.refusal)
+        self._let_go(reading.conn)
+
+    def _forget(self, sock):
+        if self._intakes.pop(sock, None) is not None:
+            try:
+                self.poller.unregister(sock)
+            except (KeyError, ValueError):
+                pass
+
+    def _let_go(self, conn):
+        self.nr_conns -= 1
+        self._lingerer.close(conn.sock)
+
+    def murder_pending(self):
+        """Let go of requests past their deadline and lingering closes past theirs."""
+        now = time.monotonic()
+        for sock, reading in list(self._intakes.items()):
+            if reading.expired(now):
+                self._forget(sock)
+                self._let_go(reading.conn)
+        self._lingerer.expire(now)
+
+    def _cap_keepalive(self, deadline):
+        """On stop, kept-alive connections that sent nothing may wait until `deadline` only."""
+        super()._cap_keepalive(deadline)
+        for reading in self._intakes.values():
+            reading.cap_idle(deadline)
+
+    # Threads: whole requests only, on the pool that fits how long they hold it.
+
+    def enqueue_req(self, conn):
+        """Serve the request in a thread; long-polls and WebSockets in the Socket.IO pool."""
+        pool = self.socket_pool if getattr(conn, "long_lived", False) else self.tpool
+        future = pool.submit(self.handle, conn)
+        future.add_done_callback(lambda done: self.method_queue.defer(self.finish_request, conn, done))
+
+    def finish_request(self, conn, fs):
+        """Read the connection's next request in the intake, or close it without waiting."""
+        try:
+            keep_alive = fs.result() is True if not fs.cancelled() else False
+        except Exception:  # the thread already logged it
+            keep_alive = False
+        if not keep_alive:
+            self._let_go(conn)
+            return
+        conn.sock.setblocking(False)
+        idle = self.cfg.keepalive if self.alive else STOP_KEEPALIVE_LINGER
+        self._take_in(intake.Intake(conn, self._max_body, idle_s=idle))
 
     def handle_request(self, req, conn):
         """Serve one parsed request; a WebSocket may then stay quiet as long as its pings allow."""
@@ -60,6 +174,8 @@ class SocketIOWorker(ThreadWorker):
             log.info("let go of a video viewer that took no data for %.0f s",
                      conn.sock.gettimeout() or 0)
             raise OSError(errno.EPIPE, "viewer stalled") from None
+
+    # Stopping.
 
     def handle_exit(self, sig, frame):
         """Stop accepting, then tell clients and close them so the graceful wait is short."""
@@ -80,35 +196,19 @@ class SocketIOWorker(ThreadWorker):
 
     def run(self):
         """Serve until stopped, then wait for the drain to finish."""
+        self._lingerer = Lingerer(self.poller)
         super().run()
+        self._lingerer.close_all()
+        if self.socket_pool is not None:
+            self.socket_pool.shutdown(wait=False)
         if self._drained is not None:
             self._drained.join(timeout=self.cfg.graceful_timeout)
 
 
-class _Deadline:
-    """gunicorn's request parser, with a client too slow to send its request let go quietly.
-
-    Without this, each timeout would be logged with a traceback as a socket error.
-    """
-
-    def __init__(self, parser):
-        self._parser = parser
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        try:
-            return next(self._parser)
-        except TimeoutError:
-            raise StopIteration("no whole request in time") from None
-
-    def __getattr__(self, name):
-        return getattr(self._parser, name)
-
-
 def _listening_host(sockets):
     """Point $HOST and $PORT at the first TCP listener, so the token rule sees the real address."""
+    import os
+
     for listener in sockets:
         address = listener.sock.getsockname()
         if isinstance(address, tuple):

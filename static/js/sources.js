@@ -118,6 +118,7 @@ export class SourcePicker {
   onStatus(status) {
     if (!status || status.source !== this.watching) return;
     // On "gone" or "unshared" the server has already moved us back to our own source.
+    if (status.state === 'gone' || status.state === 'unshared') this.drop(status.source);
     if (status.state === 'gone') this.leave(`${status.source} left — back to your camera.`);
     else if (status.state === 'unshared') {
       this.leave(`${status.source} stopped sharing — back to your camera.`);
@@ -125,6 +126,14 @@ export class SourcePicker {
       this.serverState = { state: status.state, message: status.message || '' };
       this.render();
     }
+  }
+
+  /** Take a source off the list now: the server's next list can come a moment later. */
+  drop(name) {
+    const option = [...this.select.options].find((o) => o.value === name);
+    if (!option) return;
+    option.remove();
+    this.select.dataset.count = String(this.select.options.length - 1);  // less "My camera"
   }
 
   render() {

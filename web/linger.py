@@ -1,0 +1,76 @@
+"""Closing connections the way HTTP asks, without the event loop ever waiting on a client.
+
+RFC 9112 §9.6: send FIN, then read what the client still sends until it closes too, so the
+kernel does not answer unread bytes with a reset that could cut off the response. gunicorn's
+threaded worker does that read on its main loop, blocking it for up to 2 s per connection: one
+client a second that never closes stalls every accept. Here the reads are the poller's.
+"""
+
+import selectors
+import socket
+import time
+
+LINGER_S = 2.0
+MAX_DRAIN = 64 * 1024
+
+
+class Lingerer:
+    """Connections being closed: each goes when its client closes, sends too much, or after LINGER_S."""
+
+    def __init__(self, poller: selectors.BaseSelector):
+        self._poller = poller
+        self._closing = {}  # socket -> [deadline, bytes drained]
+
+    def close(self, sock: socket.socket) -> None:
+        """Send FIN, then let the client finish on its own time."""
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.setblocking(False)
+            self._poller.register(sock, selectors.EVENT_READ, self._on_readable)
+        except (OSError, ValueError):  # already closed or reset: nothing to wait for
+            _close(sock)
+            return
+        self._closing[sock] = [time.monotonic() + LINGER_S, 0]
+
+    def expire(self, now: float) -> None:
+        """Close the connections whose time is up."""
+        for sock, (deadline, _drained) in list(self._closing.items()):
+            if now > deadline:
+                self._done(sock)
+
+    def close_all(self) -> None:
+        """Close every connection now (the worker exits)."""
+        for sock in list(self._closing):
+            self._done(sock)
+
+    def __len__(self):
+        return len(self._closing)
+
+    def _on_readable(self, sock):
+        state = self._closing[sock]
+        while True:
+            try:
+                data = sock.recv(MAX_DRAIN)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # reset, or a TLS error on what is left
+                break
+            state[1] += len(data)
+            if not data or state[1] >= MAX_DRAIN:
+                break
+        self._done(sock)
+
+    def _done(self, sock):
+        del self._closing[sock]
+        try:
+            self._poller.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+        _close(sock)
+
+
+def _close(sock):
+    try:
+        sock.close()
+    except OSError:
+        pass
