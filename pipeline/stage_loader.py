@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 STAGE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")  # fullmatch: it is also a settings key
 STAMP = "stamp"  # an added stage without `after` runs just before it
+# What the page calls its own controls and regions: a stage's switch there has its name as id.
+PAGE_NAMES = frozenset("""capture connection detections device flip fps main media notice output
+pause player preview processed processing reconnect record share snapshot source start stop
+telemetry token upload wall""".split())
 
 
 class StageError(ValueError):
@@ -86,6 +90,9 @@ def _check(cls):
     if not isinstance(cls.name, str) or not STAGE_NAME.fullmatch(cls.name):
         raise StageError(f"{where(cls)}: stage {cls.__name__} needs a `name` of 1-32 lower-case "
                          f"letters, digits or '_', starting with a letter (got {cls.name!r})")
+    if cls.name in PAGE_NAMES:
+        raise StageError(f"{where(cls)}: the page uses '{cls.name}' for a control of its own; "
+                         "give the stage another name")
     if cls.process is Stage.process:
         raise StageError(f"{where(cls)}: stage '{cls.name}' has no process(frame, params, state)")
     for setting in cls.settings:
