@@ -16,6 +16,10 @@ class RateMeter:
         self._times.append(self._clock() if now is None else now)
         return self.rate()
 
+    def count(self):
+        """Return how many events the window holds."""
+        return len(self._times)
+
     def rate(self, now=None):
         """Return events per second, decaying to 0 when events stop arriving."""
         if len(self._times) < 2:

@@ -16,4 +16,7 @@ class FpsStamp(Stage):
         state.fps = RateMeter()
 
     def process(self, frame, params, state):
-        return draw_label(frame, f"FPS: {state.fps.tick():.1f}")
+        state.fps.tick()
+        # A rate needs two frames; until then the stamp says so rather than "0.0".
+        rate = state.fps.rate() if state.fps.count() >= 2 else None
+        return draw_label(frame, "FPS: --" if rate is None else f"FPS: {rate:.1f}")

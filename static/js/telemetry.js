@@ -76,7 +76,8 @@ export class Telemetry {
     const latest = sender.latencyMs ? `${sender.latencyMs.toFixed(0)} ms` : '–';
     this.set('latency', smallest === null ? latest : `${latest} (min ${smallest.toFixed(0)})`);
     this.set('in_flight', `${flow.inFlight} of ${Math.floor(flow.window)}`);
-    const delivered = flow.answerMeter.rate(now);
+    // A moving average overshoots a little as answers bunch up; it never reads above the slider.
+    const delivered = Math.min(flow.answerMeter.rate(now), sender.fps);
     const rate = `${delivered.toFixed(delivered < 10 ? 1 : 0)} of ${sender.fps} FPS`;
     const limit = sender.running ? flow.limit(now) : null;
     this.set('limit', limit ? `${limit}-limited: ${rate}` : (sender.running ? rate : '–'));
