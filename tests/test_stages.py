@@ -234,3 +234,14 @@ def test_a_stage_that_fails_costs_its_frame_and_logs_once_a_minute(tmp_path, cap
         pipeline.process(face_jpeg(), Settings(**ONLY, flaky=True, flaky_shape=True), state)
     # The other stages and streams go on.
     assert pipeline.process(face_jpeg(), Settings(), StreamState.seeded(1)).jpeg
+
+
+def test_the_stamp_shows_no_rate_until_it_knows_one(monkeypatch):
+    from pipeline.stages import stamp
+
+    texts = []
+    monkeypatch.setattr(stamp, "draw_label", lambda frame, text: texts.append(text) or frame)
+    stage, state = stamp.FpsStamp(), StreamState.seeded(0)
+    for _ in range(3):
+        stage.process(face_frame(), stage.params(Settings()), state.of(stage))
+    assert texts[0] == "FPS: --" and texts[1].startswith("FPS: ") and texts[1] != "FPS: 0.0"
