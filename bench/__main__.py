@@ -14,7 +14,8 @@ import psutil
 
 from pipeline import current
 
-from . import detector_bench, fairness, lip_accuracy, pipeline_bench, recording, report
+from . import (detector_bench, fairness, lip_accuracy, pipeline_bench, recording, report,
+               service_soak)
 from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
@@ -40,11 +41,13 @@ def parse_args(argv=None):
     parser.add_argument("--overload-duration", type=float, default=60.0)
     parser.add_argument("--warm-up", type=float, default=WARM_UP_S,
                         help="unmeasured seconds of load on each fresh server")
+    parser.add_argument("--soak-duration", type=float, default=120.0,
+                        help="seconds of the service soak (phones, bridges, recordings, a scanner)")
     parser.add_argument("--frames", type=int, default=60, help="frames per size in the pipeline part")
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
-                        "pipeline,detect,motion,load,transport,far,fairness,recording,watch")
+                        "pipeline,detect,motion,load,transport,far,fairness,recording,watch,soak")
     return parser.parse_args(argv)
 
 
@@ -160,6 +163,9 @@ def main(argv=None):
     if "watch" not in skip:
         results["watch"] = run_watch(args.duration)
         log.info("%s\n", watch_table(results["watch"]))
+    if "soak" not in skip:
+        results["service_soak"] = service_soak.run(10.0 if args.smoke else args.soak_duration)
+        log.info("%s\n", service_soak.table(results["service_soak"]))
     log.info("%s", report.headline(results))
     out = pathlib.Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
