@@ -17,6 +17,7 @@ import dlib
 import numpy as np
 
 from .face_tracking import MISSING_FRAMES, TrackedFace, overlap
+from .shared_models import frontal_face_detector, shape_predictor
 
 DETECTOR_WINDOW = 80       # dlib's frontal detector finds faces of at least this many pixels
 SMALL_FACE_WIDTH = 512     # the fine search looks at least this wide: 50 px faces at 320x240
@@ -47,7 +48,7 @@ class FaceFinder:
     """Detector plus shape predictor, built once and shared by every client."""
 
     def __init__(self, model_path, detect_width=320, redetect_every=10, detectors=2):
-        self.predictor = dlib.shape_predictor(str(model_path))
+        self.predictor = shape_predictor(model_path)  # shared, when the fork server loaded it
         self.detect_width = detect_width
         self.redetect_every = redetect_every
         # The predictor holds the GIL; two threads in it at once run several times slower
@@ -59,7 +60,7 @@ class FaceFinder:
         # detector releases the GIL, so workers really do detect in parallel.
         self._detectors = queue.Queue()
         for _ in range(max(1, detectors)):
-            self._detectors.put(dlib.get_frontal_face_detector())
+            self._detectors.put(frontal_face_detector())
 
     def _run_detector(self, gray):
         detector = self._detectors.get()

@@ -2,16 +2,33 @@
 
 import logging
 import multiprocessing
+import os
 import signal
 
 from pipeline import Pipeline, StageFailed, StreamState, single_threaded_libraries
+from pipeline.shared_models import PRELOAD_MODEL_VARIABLE
 from protocol import ClientError
 
 log = logging.getLogger(__name__)
 
-# Start children from a fresh interpreter: forking a process that already runs torch's
-# and the server's threads can leave a child holding a lock no thread will release.
-CONTEXT = multiprocessing.get_context("spawn")
+# Children are forked by a fork server: a fresh, single-threaded interpreter that imported
+# torch, dlib, OpenCV, the stages and the landmark model once (pipeline/preload.py), so every
+# child shares those pages instead of loading its own copy. Forking the server itself, which
+# runs torch's and the sockets' threads, could leave a child holding a lock nobody releases.
+_context = None
+
+
+def _start_method():
+    """Return the multiprocessing context children start from, made on first use.
+
+    Only then: where forkserver is not available (a monkey-patched interpreter, which the
+    app refuses at start-up anyway) importing this module must still work.
+    """
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(["pipeline.preload"])
+    return _context
 
 
 class ChildFailed(RuntimeError):
@@ -63,8 +80,11 @@ class PipelineChild:
     """One child process and the parent's end of its pipe."""
 
     def __init__(self, config, log_level):
-        self.connection, child_end = CONTEXT.Pipe()
-        self.process = CONTEXT.Process(target=_child_main, args=(config, child_end, log_level),
+        # Read by the fork server when it starts (with the first child), to preload the model.
+        os.environ.setdefault(PRELOAD_MODEL_VARIABLE, config.landmark_model)
+        context = _start_method()
+        self.connection, child_end = context.Pipe()
+        self.process = context.Process(target=_child_main, args=(config, child_end, log_level),
                                        name="pipeline", daemon=True)
         self.process.start()
         child_end.close()  # so a dead child reads as EOF here

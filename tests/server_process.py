@@ -13,16 +13,21 @@ class ServerProcess(server.ServerProcess):
         super().__init__(*args, log_dir=log_dir, env=env, port=port)
 
 
-def pipeline_children(server):
-    """The server's pipeline processes (multiprocessing marks their command lines).
+FORK_SERVER = "multiprocessing.forkserver"
 
-    They are grandchildren under gunicorn (master, worker, children), so the search is recursive.
+
+def pipeline_children(server):
+    """The server's pipeline processes: the children of its multiprocessing fork server.
+
+    They are forked by the fork server (a child of gunicorn's worker), so they carry its
+    command line; the fork server itself is the one whose parent is not a fork server.
     """
     found = []
     for child in server.process.children(recursive=True):
         try:
-            if "spawn_main" in " ".join(child.cmdline()):
+            if FORK_SERVER in " ".join(child.cmdline()) and \
+                    FORK_SERVER in " ".join(child.parent().cmdline()):
                 found.append(child)
-        except psutil.NoSuchProcess:  # ended since it was listed
+        except (psutil.NoSuchProcess, AttributeError):  # ended since it was listed
             continue
     return found

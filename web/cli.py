@@ -1,6 +1,7 @@
 """The command line: `python process.py --host 0.0.0.0 ...`."""
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -8,15 +9,19 @@ import sys
 from pipeline import ModelNotFound, check_stages, find_landmark_model
 from streaming.pipeline_child import ChildFailed
 
+from media.store import DEFAULT_DATA_DIR
+
 from .access import access_token, share_urls, token_everywhere
 from .app import build_app, drain
 from .config import ASYNC_MODES, DEFAULTS, load_config, pipeline_config
-from .server_cameras import check_cameras
+from .server_cameras import check_cameras, push_urls
 from .serving import serve_eventlet, serve_threading
 from .tls import certificate
+from .token_file import MIN_LENGTH, new_token, token_path
 
 log = logging.getLogger("process")
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # What stops start-up with one clear line instead of a traceback.
 START_UP_ERRORS = (ModelNotFound, ChildFailed, ValueError, RuntimeError)
 
@@ -35,8 +40,16 @@ def parse_args(argv=None):
     parser.add_argument("--landmark-model", help="path to shape_predictor_68_face_landmarks.dat")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default INFO)")
     parser.add_argument("--public", action="store_true", default=None,
-                        help="require the access token even on loopback (e.g. behind ngrok)")
-    parser.add_argument("--token", help="access token (better: env ACCESS_TOKEN, kept out of ps)")
+                        help="kept for old scripts: every client needs the token anyway")
+    parser.add_argument("--no-token", action="store_true", default=None,
+                        help="let a local client in without the token (loopback only; env "
+                             "NO_TOKEN=1): anyone who can reach the port, through a port "
+                             "forward too, can then use the server")
+    parser.add_argument("--token", help="access token (default: made once and kept in the data "
+                        "folder's access-token file; better: env ACCESS_TOKEN, kept out of ps)")
+    parser.add_argument("--new-token", action="store_true",
+                        help="write a new access token into the data folder, print its link and "
+                             "exit; a running server keeps the old one until it restarts")
     parser.add_argument("--allow-origin", dest="allowed_origins", action="append",
                         help="another origin allowed to connect, e.g. https://x.ngrok-free.app")
     parser.add_argument("--allow-host", dest="allowed_hosts", action="append",
@@ -87,11 +100,18 @@ def parse_args(argv=None):
 
 def main(argv=None, config=None):
     """Run the server from the command line; `config` holds overrides the flags cannot set."""
-    args = parse_args(argv)
-    overrides = {**(config or {}), **{k: v for k, v in vars(args).items() if v is not None}}
-    config = load_config(overrides)
-    logging.basicConfig(level=config["log_level"].upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = vars(parse_args(argv))
+    rotate = args.pop("new_token")
+    overrides = {**(config or {}), **{k: v for k, v in args.items() if v is not None}}
+    try:
+        config = load_config(overrides)
+    except ValueError as exc:  # contradicting flags, a bad $VARIABLE: one line, no traceback
+        logging.basicConfig(format=LOG_FORMAT)
+        log.error("%s", exc)
+        return 2
+    logging.basicConfig(level=config["log_level"].upper(), format=LOG_FORMAT)
+    if rotate:
+        return rotate_token(config)
     try:
         check_cameras(config)
         tls = certificate(config)
@@ -100,8 +120,16 @@ def main(argv=None, config=None):
     except START_UP_ERRORS as exc:
         log.error("%s", exc)
         return 2
-    # Made once here, so a worker that gunicorn restarts keeps the link that was printed.
-    config["token"] = access_token(config)
+    # Made here if it is new, so a bad data folder stops start-up with one line; the worker,
+    # and one that gunicorn restarts, read the same file and so keep the printed link.
+    try:
+        access_token(config)
+    except (OSError, ValueError) as exc:
+        log.error("the access token: %s", exc)
+        return 2
+    # gunicorn's worker forks from here: objects frozen now are never walked by the collector
+    # in the worker, so their pages stay shared with this process instead of being copied.
+    gc.freeze()
     if config["async_mode"] == "threading":
         # gunicorn's master; the app is built in its worker and announces itself from there.
         serve_threading(lambda: build_app(config), config, tls)
@@ -127,16 +155,44 @@ def _serve_eventlet(config, tls):
     return 0
 
 
+def rotate_token(config):
+    """Write a new token into the data folder and print its link (`--new-token`)."""
+    if config["token"]:
+        log.error("the token comes from $ACCESS_TOKEN or --token here: change it there")
+        return 2
+    data_dir = config["data_dir"] or DEFAULT_DATA_DIR
+    token = new_token(data_dir)
+    urls = share_urls(config["host"], config["port"], "https" if config["https"] else "http", token)
+    # stdout, not the log: the link carries the token.
+    sys.stdout.write(f"Wrote a new access token to {token_path(data_dir)}.\n"
+                     "Open: " + "\n      ".join(urls) + "\n"
+                     "A running server keeps the old token until it restarts; then only the "
+                     "new one works (bridges: --token or $ACCESS_TOKEN; pushing cameras: the "
+                     "new ?key= printed at start).\n")
+    sys.stdout.flush()
+    return 0
+
+
 def announce(config, tls, token):
-    """Tell the person at the terminal which link to open, with the token where it is needed."""
+    """Tell the person at the terminal which links to open, each with the token or key it needs."""
     everywhere = token_everywhere(config)
     urls = share_urls(config["host"], config["port"], "https" if tls else "http",
                       token if everywhere else None)
     lines = ["Open: " + "\n      ".join(urls)]
     if everywhere:
-        log.info("clients need the access token; open the link printed on stdout")
+        where = "$ACCESS_TOKEN or --token" if config["token"] else \
+            token_path(config["data_dir"] or DEFAULT_DATA_DIR)
+        log.info("clients need the access token (from %s); open the link printed on stdout; "
+                 "`python process.py --new-token` makes a new one", where)
     else:
+        log.warning("--no-token: anyone who can reach port %d, through a tunnel or port forward "
+                    "too, can use this server without a token", config["port"])
         lines.append(f"Through a tunnel (ngrok, cloudflared) add #token={token} to its link.")
-    # Written to stdout, not logged: the link carries the token, and logs get shipped and kept.
+    if config["token"] and len(token) < MIN_LENGTH:
+        log.warning("the access token given is %d characters long: a short token can be "
+                    "guessed; use %d or more random ones", len(token), MIN_LENGTH)
+    for name, url in push_urls(config, token):
+        lines.append(f"Camera {name}: point the sketch at {url}")
+    # Written to stdout, not logged: the links carry the token, and logs get shipped and kept.
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
