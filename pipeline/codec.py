@@ -49,7 +49,7 @@ def _decode_jpeg(data, max_pixels):
     try:
         # Not strict: this is the size libjpeg goes on to decode even past recoverable damage.
         height, width, _, _ = simplejpeg.decode_jpeg_header(data, strict=False)
-    except ValueError as exc:
+    except (ValueError, KeyError) as exc:  # KeyError: a header libjpeg reads no colour space in
         raise _jpeg_error(exc) from None
     check_pixels(width, height, max_pixels)
     frame = np.empty((height, width, 3), np.uint8)
@@ -57,7 +57,7 @@ def _decode_jpeg(data, max_pixels):
         # Strict: damaged data (extra bytes, a cut-off file) is refused, not painted grey. The
         # decoder writes into `frame` and fails rather than outgrow it.
         simplejpeg.decode_jpeg(data, colorspace="BGR", buffer=frame, strict=True)
-    except ValueError as exc:
+    except (ValueError, KeyError) as exc:
         raise _jpeg_error(exc) from None
     return frame
 

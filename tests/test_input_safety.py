@@ -7,6 +7,7 @@ import cv2
 import pytest
 import websocket
 
+from bench.access_token import connect_packet
 from bench.server import ServerProcess
 from streaming.rate_limit import bytes_cost
 
@@ -43,6 +44,7 @@ def fresh(safe_server):
 CRAFTED = {
     "stray byte before SOF, 8000x8000": (crafted.stray_byte_before_sof, "too_many_pixels"),
     "two SOF markers": (crafted.two_sofs, "not_an_image"),
+    "a JPEG start, then text": (lambda: b"\xff\xd8 not a jpeg", "not_an_image"),
     "progressive, 8000x8000": (crafted.progressive_declaring, "too_many_pixels"),
     "5000 scans": (crafted.many_scans, "not_an_image"),
     "PNG with a lying IHDR": (crafted.png_lying_ihdr, "too_many_pixels"),
@@ -124,7 +126,7 @@ def raw_socket(url):
     ws = websocket.create_connection(
         url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
     ws.recv()  # Engine.IO open packet
-    ws.send("40")
+    ws.send(connect_packet())
     while not ws.recv().startswith("40"):
         pass
     return ws
