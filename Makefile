@@ -5,13 +5,17 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_CLIENT := node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: run test bench setup base-packages packages clean
+.PHONY: run test test-unit bench setup base-packages packages clean
 
 run: setup
 	$(PY) process.py $(ARGS)
 
 test: setup packages
 	$(PY) -m pytest -q $(ARGS)
+
+# The in-process tier alone (no servers, browsers or players): under a minute.
+test-unit: setup
+	$(PY) -m pytest -q tests/unit tests/test_stages.py tests/test_pipeline.py tests/test_detection.py tests/test_codec.py $(ARGS)
 
 bench: setup
 	$(PY) -m bench $(ARGS)
