@@ -15,6 +15,7 @@ import time
 
 from bridge.socketio_client import InOrderClient
 
+from .access_token import with_token
 from .frames import SIZES, face_at, jpeg
 from .load import run_load
 from .redis_process import RedisProcess
@@ -38,7 +39,7 @@ class Viewer:
             time.sleep(slow_s)  # a slow phone: reads its socket this much later
 
         self.sio.on("response_back", arrived)
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10, auth=with_token())
         deadline = time.monotonic() + 15
         while not any(s["name"] == source for s in self.sio.call("list_sources", timeout=10)):
             if time.monotonic() > deadline:
@@ -71,7 +72,7 @@ def latency(payload, fps, duration, folder):
 
 def _measure(redis, servers, payload, fps, duration):
     camera = InOrderClient(reconnection=False)
-    camera.connect(servers[0].url, auth={"source": "bench-cam"}, transports=["websocket"],
+    camera.connect(servers[0].url, auth=with_token({"source": "bench-cam"}), transports=["websocket"],
                    wait_timeout=10)
     sent_at, seq = {}, 0
 

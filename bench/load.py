@@ -5,6 +5,7 @@ import time
 
 from bridge.socketio_client import InOrderClient
 
+from .access_token import with_token
 from .stats import summary, trend_ms_per_s
 
 ANSWER_TIMEOUT_S = 2.0
@@ -25,7 +26,7 @@ class LoadClient:
         # In order: a plain client may handle a binary event's two packets out of order.
         self.sio = InOrderClient(reconnection=False)
         self.sio.on("response_back", self._on_answer)
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10, auth=auth)
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10, auth=with_token(auth))
         if settings:
             self.sio.call("settings", settings, timeout=10)
 

@@ -6,11 +6,13 @@ import urllib.parse
 
 from bridge.mjpeg import MjpegParser, boundary_from_content_type
 
+from .access_token import bearer
+
 READ_SIZE = 64 * 1024
 
 
 class MjpegPlayer:
-    """Asks for `url` and, when the answer is a stream, hands each JPEG to `on_frame` in a thread."""
+    """Asks for `url` (with the run's token, see bearer) and hands each JPEG of a stream to `on_frame`."""
 
     def __init__(self, url, headers=None, timeout=30.0):
         parts = urllib.parse.urlsplit(url)
@@ -18,7 +20,7 @@ class MjpegPlayer:
         self.ended = threading.Event()
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         self.conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                          headers=headers or {})
+                          headers=bearer(headers, url))
         self.response = self.conn.getresponse()
         self.status = self.response.status
         self.body = None

@@ -5,6 +5,7 @@ import threading
 import time
 import urllib.request
 
+from .access_token import bearer
 from .load import run_load
 
 NAMES = ("load-1", "load-2", "load-3", "load-4")
@@ -13,8 +14,8 @@ START_AFTER_S = 1.0  # the clients are connected and sending by then
 
 def _post(url, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json"} if data else {})
+    request = urllib.request.Request(url, data=data, method="POST", headers=bearer(
+        {"Content-Type": "application/json"} if data else {}))
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 

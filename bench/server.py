@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import time
 import urllib.request
 
 import psutil
+
+from .access_token import VARIABLE, session_token
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SERVER = (str(ROOT / "process.py"),)
@@ -25,14 +28,27 @@ def free_port():
 
 
 class ServerProcess:
-    """`python process.py` (or `entry`) on a loopback port, its log captured to a file."""
+    """`python process.py` (or `entry`) on a loopback port, its log captured to a file.
+
+    It needs the access token like any server; `token` is the one it was given (the run's, from
+    bench/access_token.py, unless `env` names another; "" leaves it to the server's data folder).
+    Without --data-dir (or $DATA_DIR) it gets a data folder of its own, removed when it stops:
+    a data folder serves one server at a time, and others may be running from this checkout.
+    """
+
+    _own_data = None
 
     def __init__(self, *args, log_dir=None, port=None, env=None, entry=SERVER):
+        self.token = (env or {}).get(VARIABLE, session_token())
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log_dir = pathlib.Path(log_dir or tempfile.gettempdir())
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"server-{self.port}.log"
+        self._own_data = None
+        if "--data-dir" not in args and not (env or {}).get("DATA_DIR", os.environ.get("DATA_DIR")):
+            self._own_data = tempfile.mkdtemp(prefix=f"server-{self.port}-data-")
+            args = (*args, "--data-dir", self._own_data)
         command = [sys.executable, *entry, "--port", str(self.port), *args]
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
@@ -84,6 +100,8 @@ class ServerProcess:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self._log.close()
+        if self._own_data is not None:
+            shutil.rmtree(self._own_data, ignore_errors=True)
 
     def __enter__(self):
         return self.wait_ready()

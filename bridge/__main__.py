@@ -7,13 +7,14 @@ import sys
 
 from .app import Bridge
 from .camera_control import control_url_for, frame_size_value
-from .cameras import MjpegPullCamera, open_camera
+from .cameras import MjpegPullCamera, PushCamera, open_camera, push_key, random_key
 
 log = logging.getLogger("bridge")
 
 EPILOG = """sources:
   http://CAMERA:81/stream   pull MJPEG (Arduino CameraWebServer, CircuitPython /stream, IP cameras)
-  ws://0.0.0.0:3001/ws      listen for an ESP32 that pushes JPEGs over a WebSocket
+  ws://0.0.0.0:3001/ws      listen for an ESP32 that pushes JPEGs over a WebSocket; it must add
+                            the ?key=... printed at start (made from --token and --name)
   0                         a local webcam (OpenCV device number)
   clip.mp4                  a video file, looped at its own frame rate
   photos/ or face.jpg       JPEG files, looped at --fps
@@ -68,10 +69,14 @@ def build_bridge(args):
         controls["framesize"] = args.framesize
     if args.quality is not None:
         controls["quality"] = args.quality
+    # A pushing camera's key comes from the token, so it survives restarts; with no token
+    # (a server run --no-token) a new one is made each start.
+    key = push_key(args.token, args.name) if args.token else random_key()
     camera = open_camera(args.source, fps=args.fps, loop=not args.no_loop,
                          jpeg_quality=args.jpeg_quality, read_timeout_s=args.read_timeout,
                          controls=controls,
-                         control_url=args.control_url or (controls and control_url_for(args.source)))
+                         control_url=args.control_url or (controls and control_url_for(args.source)),
+                         key=key)
     if controls and not isinstance(camera, MjpegPullCamera):
         log.warning("--framesize/--quality only apply to an http:// CameraWebServer stream")
     return Bridge(camera, args.server, args.name, token=args.token, stale_after_s=args.stale_after,
@@ -89,6 +94,12 @@ def main(argv=None):
         log.error("cannot start: %s", exc)
         return 2
     log.info("relaying %r to %s as %r", bridge.camera, args.server, args.name)
+    if isinstance(bridge.camera, PushCamera):
+        # stdout, not the log: the URL carries the camera's key.
+        anywhere = bridge.camera.host in ("0.0.0.0", "::", "")
+        sys.stdout.write(f"Point the camera's sketch at {bridge.camera.url()}"
+                         f"{' (with this machine address for 0.0.0.0)' if anywhere else ''}\n")
+        sys.stdout.flush()
     try:
         bridge.wait()
     except KeyboardInterrupt:

@@ -34,13 +34,14 @@ def parse_args(argv=None):
 def show(rows, out=sys.stdout):
     """Print rows as a table."""
     out.write(f"{'id':16}  {'kind':9}  {'source':16}  {'created':19}  {'seconds':>7}  "
-              f"{'frames':>6}  {'dropped':>7}  {'bytes':>10}  status\n")
+              f"{'frames':>6}  {'dropped':>7}  {'bytes':>10}  {'seen by':8}  status\n")
     for row in rows:
         created = datetime.datetime.fromtimestamp(row["created"]).strftime("%Y-%m-%d %H:%M:%S")
         note = f" ({row['message']})" if row["message"] else ""
         out.write(f"{row['id']:16}  {row['kind']:9}  {row['source']:16.16}  {created}  "
                   f"{row['duration_s']:7.1f}  {row['frames']:6d}  {row['dropped']:7d}  "
-                  f"{row['bytes']:10d}  {row['status']}{note}\n")
+                  f"{row['bytes']:10d}  {'maker' if row['private'] else 'everyone':8}  "
+                  f"{row['status']}{note}\n")
 
 
 def problem(store, row):

@@ -4,36 +4,39 @@ import logging
 import threading
 import time
 
-import simplejpeg
-
 from protocol import ClientError
 
+from . import durable, writer
+from .folder_lock import lock_data_dir
 from .limits import MediaError, MediaLimits
+from .owners import NOBODY
 from .recorder import Recorder
-from .reconcile import finish_file, reconcile
-from .snapshot import FirstFrame
+from .reconcile import reconcile
+from .snapshot import Snapshots
 from .store import MediaStore, new_id
+from .waiting import wait_for
 
 log = logging.getLogger(__name__)
-WAIT_STEP_S = 0.02
 
 
 class MediaLibrary:
     """Recordings and snapshots of the sources `attach` reaches, kept in `data_dir`."""
 
     def __init__(self, data_dir, attach, limits=MediaLimits(), on_finished=None, sleep=None):
+        # First of all: a second server on this folder would take the first one's running
+        # recordings for cut-off ones and cut them back (ValueError names the folder).
+        lock_data_dir(data_dir)
         self.store = MediaStore(data_dir)
-        # Under eventlet a request is a green thread: it waits by sleeping, never by blocking
-        # the event loop on a threading.Event.
-        self.sleep = sleep
+        self.sleep = sleep  # eventlet's sleep, or None: how a request waits (waiting.py)
         # hub.attach_tap: (source, settings, tap, sid) -> a handle to detach, or None. A source
         # on another instance of a cluster is recorded like one here.
         self._attach = attach
         self.limits = limits
-        self.on_finished = on_finished  # (owner sid, row) -> None: tell the page that asked
+        self.on_finished = on_finished  # (requester sid, row) -> None: tell the page that asked
         self.active = {}  # id -> Recorder
-        self._owners = {}  # id -> sid of the page that started it, if any
+        self._requesters = {}  # id -> sid of the page that started it, if any
         self._lock = threading.Lock()
+        self.snapshots = Snapshots(self.store, limits, sleep)
         reconcile(self.store)
 
     # Recordings ------------------------------------------------------------------------------
@@ -45,8 +48,8 @@ class MediaLibrary:
         except ClientError as exc:
             raise _refused(exc) from None
 
-    def record(self, source, settings, sid=None):
-        """Start recording `source` as processed with `settings`; return its row."""
+    def record(self, source, settings, sid=None, owner=NOBODY, private=False):
+        """Start recording `source` as processed with `settings` for `owner`; return its row."""
         self._check_room()
         with self._lock:
             if len(self.active) >= self.limits.max_recordings:
@@ -59,9 +62,15 @@ class MediaLibrary:
             recorder.handle = self.attach(source, settings, recorder, sid)
             if recorder.handle is None:
                 raise _unknown(source)
-            self.store.insert(media_id, "recording", source)
+            try:
+                self.store.insert(media_id, "recording", source, owner=owner, private=int(private))
+            except Exception as exc:
+                recorder.handle.detach()
+                if durable.is_disk_full(exc):
+                    raise _disk_full() from None
+                raise
             self.active[media_id] = recorder
-            self._owners[media_id] = sid
+            self._requesters[media_id] = sid
         threading.Thread(target=self._write, args=(recorder,), name=f"record-{media_id}",
                          daemon=True).start()
         log.info("recording %s of source %s", media_id, source)
@@ -72,7 +81,7 @@ class MediaLibrary:
         recorder = self.active.get(media_id)
         if recorder is not None:
             recorder.stop()
-            self._wait(recorder.finished, wait_s)
+            wait_for(recorder.finished, wait_s, self.sleep)
         row = self.entry(media_id)
         if row is None:
             raise MediaError("no such recording", "not_found", 404)
@@ -81,8 +90,8 @@ class MediaLibrary:
     def recording_of(self, sid):
         """Return the id of the recording the page `sid` started and that still runs, or None."""
         with self._lock:
-            return next((i for i, owner in self._owners.items()
-                         if owner == sid and i in self.active), None)
+            return next((i for i, requester in self._requesters.items()
+                         if requester == sid and i in self.active), None)
 
     def stop_all(self, message="stopped: the server is shutting down"):
         """Ask every recording to finish (server shutdown); return at once."""
@@ -93,37 +102,24 @@ class MediaLibrary:
         """Wait at most `wait_s` in all for the recordings to finish their files."""
         deadline = time.monotonic() + wait_s
         for recorder in list(self.active.values()):
-            self._wait(recorder.finished, max(0.0, deadline - time.monotonic()))
+            wait_for(recorder.finished, max(0.0, deadline - time.monotonic()), self.sleep)
 
     def _write(self, recorder):
-        error = None
+        """The writer thread: record, finish the file, write the row; the slot is freed however it ends."""
         try:
-            recorder.write()
-        except Exception as exc:  # the encoder or the disk failed; what was written is checked
-            error = f"stopped: the recording failed ({type(exc).__name__})"
-            log.error("recording %s failed: %s: %.200s", recorder.id, type(exc).__name__, exc)
+            values = writer.record_and_finish(self.store, recorder)
+        except Exception as exc:  # a full disk, a locked database, a bug: never a leaked slot
+            values = writer.mark_failed(self.store, recorder, exc)
         finally:
-            recorder.handle.detach()
-        values = finish_file(self.store, recorder.id, recorder.frames if error is None else None)
-        values.update(dropped=recorder.dropped, message=error or recorder.message)
-        self.store.update(recorder.id, **values)
-        with self._lock:
-            self.active.pop(recorder.id, None)
-            owner = self._owners.pop(recorder.id, None)
-        recorder.finished.set()
+            with self._lock:
+                self.active.pop(recorder.id, None)
+                requester = self._requesters.pop(recorder.id, None)
+            recorder.finished.set()
         log.info("recording %s %s: %d frames, %d dropped, %.1f s%s", recorder.id, values["status"],
                  values.get("frames", 0), recorder.dropped, values.get("duration_s", 0),
                  f" ({values['message']})" if values["message"] else "")
-        if self.on_finished is not None and owner is not None:
-            self.on_finished(owner, self.entry(recorder.id))
-
-    def _wait(self, event, seconds):
-        if self.sleep is None:
-            return event.wait(seconds)
-        deadline = time.monotonic() + seconds
-        while not event.is_set() and time.monotonic() < deadline:
-            self.sleep(WAIT_STEP_S)
-        return event.is_set()
+        if self.on_finished is not None and requester is not None:
+            self.on_finished(requester, self.entry(recorder.id))
 
     def _bytes_elsewhere(self, recorder):
         others = sum(r.bytes for r in list(self.active.values()) if r is not recorder)
@@ -137,28 +133,17 @@ class MediaLibrary:
 
     # Snapshots -------------------------------------------------------------------------------
 
-    def snapshot(self, source, settings, sid=None):
-        """Save the next processed frame of `source` as a JPEG; return its row."""
+    def snapshot(self, source, settings, sid=None, owner=NOBODY, private=False):
+        """Save the next processed frame of `source` as a JPEG for `owner`; return its row."""
         self._check_room()
-        tap = FirstFrame()
-        handle = self.attach(source, settings, tap, sid)
-        if handle is None:
-            raise _unknown(source)
-        try:
-            self._wait(tap.ready, self.limits.snapshot_wait_s)
-        finally:
-            handle.detach()
-        if tap.jpeg is None:
-            raise MediaError(f"no frame came from source '{source}' in "
-                             f"{self.limits.snapshot_wait_s:g} s", "no_frame", 504)
-        media_id = new_id()
-        scratch = self.store.temp_path(media_id, "snapshot")
-        scratch.write_bytes(tap.jpeg)
-        scratch.replace(self.store.path(media_id, "snapshot"))
-        height, width, _, _ = simplejpeg.decode_jpeg_header(tap.jpeg)  # our own encoder's JPEG
-        self.store.insert(media_id, "snapshot", source, status="ok", frames=1,
-                          bytes=len(tap.jpeg), width=width, height=height)
-        log.info("snapshot %s of source %s", media_id, source)
+
+        def attach(tap):
+            handle = self.attach(source, settings, tap, sid)
+            if handle is None:
+                raise _unknown(source)
+            return handle
+
+        media_id = self.snapshots.take(source, attach, owner=owner, private=int(private))
         return self.entry(media_id)
 
     # Items -----------------------------------------------------------------------------------
@@ -186,3 +171,7 @@ def _refused(exc):
 
 def _unknown(source):
     return MediaError(f"no live shared source named '{source}'", "unknown_source", 404)
+
+
+def _disk_full():
+    return MediaError(f"cannot record: {writer.DISK_FULL}", "disk_full", 507)

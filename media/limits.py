@@ -19,6 +19,7 @@ class MediaLimits:
     quota_mb: float = 2048.0
     max_recordings: int = 4
     snapshot_wait_s: float = 5.0
+    max_snapshots: int = 4  # waiting for their frame at once, each holding a thread
 
     @property
     def quota_bytes(self):

@@ -10,6 +10,7 @@ import queue
 import threading
 import time
 
+from . import durable
 from .video import VideoFile
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class Recorder:
             self.dropped += 1
             return
         if self.frames == 0:
-            self.thumbnail.write_bytes(jpeg)
+            durable.write(self.thumbnail, jpeg, self.thumbnail.with_name(self.thumbnail.name + ".tmp"))
         self.frames += 1
         self.bytes = self.path.stat().st_size
         quota = self.limits.quota_bytes

@@ -11,7 +11,9 @@ CREATE TABLE IF NOT EXISTS media (
     width       INTEGER NOT NULL DEFAULT 0,
     height      INTEGER NOT NULL DEFAULT 0,
     status      TEXT NOT NULL CHECK (status IN ('recording', 'ok', 'truncated', 'broken')),
-    message     TEXT NOT NULL DEFAULT ''     -- why it stopped, when not by Stop
+    message     TEXT NOT NULL DEFAULT '',    -- why it stopped, when not by Stop
+    owner       TEXT NOT NULL DEFAULT '',    -- SHA-256 of its maker's owner key; '' if made without one
+    private     INTEGER NOT NULL DEFAULT 0   -- 1: of a private camera, seen by its maker only
 );
 CREATE INDEX IF NOT EXISTS media_by_created ON media (created DESC);
 CREATE INDEX IF NOT EXISTS media_by_source ON media (source, created DESC);

@@ -8,6 +8,8 @@ import sqlite3
 import threading
 import time
 
+from . import durable
+
 log = logging.getLogger(__name__)
 
 SCHEMA = pathlib.Path(__file__).with_name("schema.sql")
@@ -15,6 +17,7 @@ SCHEMA = pathlib.Path(__file__).with_name("schema.sql")
 DEFAULT_DATA_DIR = pathlib.Path(__file__).resolve().parents[1] / "data"
 DATABASE = "library.sqlite3"
 FILES = "media"
+ORPHANS = "orphans"  # under FILES: files with no row, set aside at start, never deleted
 ID = re.compile(r"[0-9a-f]{16}")  # fullmatch; made by new_id(), never by a client
 KINDS = ("recording", "snapshot")
 STATUSES = ("recording", "ok", "truncated", "broken")
@@ -22,7 +25,9 @@ STATUSES = ("recording", "ok", "truncated", "broken")
 SUFFIXES = {"recording": ".mp4", "snapshot": ".jpg", "thumbnail": ".thumb.jpg"}
 FILE_NAME = re.compile(r"([0-9a-f]{16})(\.mp4|\.jpg|\.thumb\.jpg|\.[a-z0-9.]*tmp)")
 COLUMNS = ("id", "kind", "source", "created", "duration_s", "frames", "dropped", "bytes", "width",
-           "height", "status", "message")
+           "height", "status", "message", "owner", "private")
+# Columns added since the first schema: a library made before them gets them on open.
+ADDED = {"owner": "TEXT NOT NULL DEFAULT ''", "private": "INTEGER NOT NULL DEFAULT 0"}
 
 
 def is_id(value):
@@ -50,8 +55,14 @@ class MediaStore:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a committed row survives a power loss, as the file it describes does
+            # (media/durable.py); the library writes a few rows a minute, so the cost is nil.
+            self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA.read_text())
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(media)")}
+            for name, kind in ADDED.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE media ADD COLUMN {name} {kind}")
 
     def close(self):
         """Close the connection."""
@@ -74,6 +85,8 @@ class MediaStore:
         """Add a row; `values` are more columns."""
         row = {"id": media_id, "kind": kind, "source": source, "created": time.time(),
                "status": "recording", **values}
+        if set(row) - set(COLUMNS):
+            raise ValueError(f"unknown columns {sorted(set(row) - set(COLUMNS))}")
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self._lock:
@@ -94,9 +107,16 @@ class MediaStore:
             row = self._db.execute("SELECT * FROM media WHERE id = ?", (media_id,)).fetchone()
         return dict(row) if row else None
 
-    def query(self, source=None, kind=None, limit=50, offset=0):
-        """Return rows newest first, optionally of one source and kind, and how many match."""
+    def query(self, source=None, kind=None, limit=50, offset=0, viewer=None):
+        """Return rows newest first, optionally of one source and kind, and how many match.
+
+        `viewer` is the owner digest of who asks (media/owners.py): others' private items are
+        left out. None (the operator) sees everything.
+        """
         where, args = [], []
+        if viewer is not None:
+            where.append("(private = 0 OR (owner != '' AND owner = ?))")
+            args.append(viewer)
         if source is not None:
             where.append("source = ?")
             args.append(source)
@@ -119,6 +139,10 @@ class MediaStore:
         """Remove an item's files, then its row; return whether there was a row."""
         for role in ("recording", "snapshot", "thumbnail"):
             self.path(media_id, role).unlink(missing_ok=True)
+        return self.forget(media_id)
+
+    def forget(self, media_id):
+        """Remove an item's row only; return whether there was one."""
         with self._lock:
             return self._db.execute("DELETE FROM media WHERE id = ?", (media_id,)).rowcount > 0
 
@@ -135,11 +159,26 @@ class MediaStore:
         found = []
         for path in self.files.iterdir():
             match = FILE_NAME.fullmatch(path.name)
-            if match is None:
-                continue  # not a name this server makes: not ours to remove
+            if match is None or not path.is_file():
+                continue  # not a name this server makes (or the orphans folder): not ours
             if match.group(1) not in ids or path.name.endswith("tmp"):
                 found.append(path)
         return found
+
+    def set_aside(self, paths):
+        """Move `paths` into the orphans folder (a name taken there gets a number); return it."""
+        folder = self.files / ORPHANS
+        if paths:
+            folder.mkdir(exist_ok=True)
+        for path in paths:
+            target, number = folder / path.name, 1
+            while target.exists():
+                target, number = folder / f"{path.name}.{number}", number + 1
+            path.replace(target)
+        if paths:
+            durable.sync_dir(folder)
+            durable.sync_dir(self.files)
+        return folder
 
     def rows_without_file(self):
         """Return the rows whose main file is missing."""

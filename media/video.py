@@ -15,6 +15,8 @@ import av
 import cv2
 import numpy as np
 
+from . import durable
+
 log = logging.getLogger(__name__)
 
 MILLISECONDS = fractions.Fraction(1, 1000)
@@ -116,17 +118,25 @@ def probe(path):
 
 
 def remux(source, target):
-    """Copy the packets of `source` into a plain MP4 at `target` (index first); return the duration."""
+    """Copy the packets of `source` into a plain MP4 at `target` (index first); return the duration.
+
+    `target` appears whole on disk or not at all (durable.replace); a failed copy (a full
+    disk) leaves no scratch file.
+    """
     scratch = target.with_name(target.name + ".remux.tmp")
-    with av.open(str(source)) as given, av.open(str(scratch), "w", format="mp4",
-                                               options={"movflags": "faststart"}) as out:
-        video = given.streams.video[0]
-        copy = out.add_stream_from_template(video)
-        for packet in given.demux(video):
-            if packet.dts is None:  # the demuxer's end-of-stream marker
-                continue
-            packet.stream = copy
-            out.mux(packet)
-    os.replace(scratch, target)
+    try:
+        with av.open(str(source)) as given, av.open(str(scratch), "w", format="mp4",
+                                                   options={"movflags": "faststart"}) as out:
+            video = given.streams.video[0]
+            copy = out.add_stream_from_template(video)
+            for packet in given.demux(video):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.stream = copy
+                out.mux(packet)
+        durable.replace(scratch, target)
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
     with av.open(str(target)) as done:
         return round(done.duration / av.time_base, 3) if done.duration else 0.0

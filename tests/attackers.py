@@ -292,9 +292,152 @@ class HonestClient:
             time.sleep(max(0.0, next_send - time.monotonic()))
 
 
+def open_websocket(port, token=None):
+    """Open an Engine.IO WebSocket (reading its open packet); with `token`, join as a client too."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=OPEN_TIMEOUT_S)
+    _idle_websocket(sock)
+    _read_message(sock)  # Engine.IO's open packet
+    if token is not None:
+        send_message(sock, ('40' + json.dumps({"token": token})).encode(), text=True)
+        for _ in range(5):  # the connect handler's own events may come first
+            answer = _read_message(sock)
+            if answer.startswith((b"40{", b"44")):
+                break
+        if not answer.startswith(b"40{"):
+            raise ConnectionError(f"not accepted: {answer[:80]!r}")
+    return sock
+
+
+def send_message(sock, payload, text=False):
+    """Send one masked WebSocket message (the mask is zero, so the payload goes as it is)."""
+    sock.sendall(frame_head(len(payload), text) + payload)
+
+
+def frame_head(length, text=False):
+    """Return a client frame's head announcing `length` bytes, masked with a zero key."""
+    opcode = 0x81 if text else 0x82
+    if length < 126:
+        return bytes((opcode, 0x80 | length)) + b"\0" * 4
+    if length < 1 << 16:
+        return bytes((opcode, 0x80 | 126)) + length.to_bytes(2, "big") + b"\0" * 4
+    return bytes((opcode, 0x80 | 127)) + length.to_bytes(8, "big") + b"\0" * 4
+
+
+def _read_message(sock):
+    """Read one unmasked server frame; return its payload."""
+    head = _read_exactly(sock, 2)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(_read_exactly(sock, 2), "big")
+    elif length == 127:
+        length = int.from_bytes(_read_exactly(sock, 8), "big")
+    return _read_exactly(sock, length)
+
+
+def _read_exactly(sock, count):
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise ConnectionError("closed mid-frame")
+        data += chunk
+    return data
+
+
+def send_until_closed(sock, head, limit_bytes, timeout_s=60, chunk=64 * 1024):
+    """Send `head`, then zeros until the server closes or `limit_bytes` went; return bytes sent.
+
+    Returns None if the server neither closed nor stopped reading within the limit and time.
+    """
+    sock.settimeout(timeout_s)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)  # count what the server took
+    deadline = time.monotonic() + timeout_s
+    zeros = bytes(chunk)
+    sent = 0
+    try:
+        sock.sendall(head)
+        while sent < limit_bytes and time.monotonic() < deadline:
+            sent += sock.send(zeros)
+    except OSError:  # reset or broken pipe: the server closed the connection
+        return sent
+    return None
+
+
+def closing_requests(port, count, every_s=1.0):
+    """Send `count` whole `Connection: close` requests, one each `every_s`; never close them."""
+    held = []
+    for _ in range(count):
+        started = time.monotonic()
+        sock = socket.create_connection(("127.0.0.1", port), timeout=OPEN_TIMEOUT_S)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        held.append(sock)
+        time.sleep(max(0.0, every_s - (time.monotonic() - started)))
+    return held
+
+
+def handshake_flood(port, seconds, connections=2, batch=20):
+    """Make Engine.IO polling handshakes as fast as the server answers them; return how many."""
+    request = b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    made = []
+    end = time.monotonic() + seconds
+
+    def flood():
+        count = 0
+        while time.monotonic() < end:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=OPEN_TIMEOUT_S) as sock:
+                    while time.monotonic() < end:
+                        sock.sendall(request * batch)  # pipelined on one kept-alive connection
+                        answers = b""
+                        while answers.count(b"HTTP/1.1 ") < batch:
+                            data = sock.recv(65536)
+                            if not data:
+                                raise ConnectionError("closed")
+                            answers += data
+                        count += batch
+            except OSError:  # closed by the server: open another
+                continue
+        made.append(count)
+
+    threads = [threading.Thread(target=flood, daemon=True) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + OPEN_TIMEOUT_S * 2)
+    return sum(made)
+
+
 def server_token(server):
-    """Return the access token a server started with --public printed with its link."""
-    return re.search(r"#token=(\S+)", server.log()).group(1)
+    """Return the access token of a server started with --public: as given it, or as it printed it."""
+    given = getattr(server, "token", None)
+    return given or re.search(r"#token=([\w-]+)", server.log()).group(1)
+
+
+class PeakMemory:
+    """Samples a server's resident memory (with its pipeline processes) while it runs."""
+
+    def __init__(self, server, every_s=0.02):
+        self.server, self.every_s = server, every_s
+        self.before = self.peak = server.rss_mb()
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="memory", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._running = False
+        self._thread.join(timeout=5)
+
+    def growth_mb(self):
+        """Return how far memory rose above where it was at the start, in MiB."""
+        return self.peak - self.before
+
+    def _run(self):
+        while self._running:
+            self.peak = max(self.peak, self.server.rss_mb())
+            time.sleep(self.every_s)
 
 
 def run_attack(server, token, kinds, count, seconds, baseline_s=4.0):
@@ -360,7 +503,7 @@ def main(argv=None):
         if https:
             server.url = server.url.replace("http://", "https://")
         try:
-            _wait_up(server)
+            wait_up(server)
             results[",".join(group)] = run_attack(server, server_token(server), group,
                                                   args.count, args.seconds)
         finally:
@@ -369,7 +512,8 @@ def main(argv=None):
     return results
 
 
-def _wait_up(server, seconds=90):
+def wait_up(server, seconds=90):
+    """Block until `server` answers /healthz (over HTTPS too); fail with its log if it never does."""
     deadline = time.monotonic() + seconds
     context = ssl._create_unverified_context()
     while True:

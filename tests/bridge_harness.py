@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 
+from bench.access_token import session_token
 from bridge.app import Bridge
 from bridge.simulator import FaultPlan, MjpegCameraSimulator, PushCameraSimulator, load_jpegs
 from bridge.cameras import MjpegPullCamera, PushCamera
@@ -92,9 +93,10 @@ class Rig:
         self._stops = []
 
     def bridge(self, source, server_url=None, **options):
-        """Start a bridge on `source`; return (bridge, received, statuses)."""
+        """Start a bridge on `source` (with the run's token unless `token=` says); return (bridge, received, statuses)."""
         received, statuses = Received(), Statuses()
         options.setdefault("name", unique_name())
+        options.setdefault("token", session_token())
         bridge = Bridge(source, server_url or self.server_url, on_processed=received,
                         on_status=statuses, **options).start()
         self._stops.append(bridge.stop)

@@ -5,6 +5,8 @@ import shutil
 
 import cv2
 
+from bench.access_token import session_token
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 INSECURE_HOST = "test.lan"  # mapped to 127.0.0.1, so http://test.lan:PORT is not a secure origin
 PHONE = {"width": 390, "height": 844}
@@ -13,6 +15,11 @@ DESKTOP = {"width": 1366, "height": 900}
 # Without the background-networking flags Chromium's own connections get refused noisily.
 QUIET = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def with_token(url):
+    """Return `url` as the server's printed link has it: with the run's #token= (unless it has a fragment)."""
+    return url if "#" in url else f"{url}#token={session_token()}"
 
 
 def write_y4m(path, frame, count=30, fps=30):

@@ -1,16 +1,24 @@
-"""Fixtures: a real server on 127.0.0.1 (threading and eventlet) and real Socket.IO clients."""
+"""Fixtures: a real server on 127.0.0.1 (threading and eventlet) and real Socket.IO clients.
+
+Every server needs its access token, and every test server gets the same one: the run's,
+put in $ACCESS_TOKEN here before any server starts (bench/access_token.py). Clients present
+it by default: RecordingClient in its auth, the HTTP helpers as a header, pages in #token=.
+"""
 
 import pathlib
 
 import pytest
 
-from .browser import INSECURE_HOST, PHONE, launch_chromium, write_y4m
+from bench.access_token import session_token
+
+from .browser import INSECURE_HOST, PHONE, launch_chromium, with_token, write_y4m
 from .browser_page import COUNT_SENT_FRAMES
 from .images import face_frame
 from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
+TOKEN = session_token()  # now, so every server started from here on inherits it
 
 
 @pytest.fixture(scope="session")
@@ -83,10 +91,14 @@ def browser(playwright, tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """Return a factory of pages at a viewport; uncaught errors and CSP violations fail the test."""
+    """Return a factory of pages at a viewport; uncaught errors and CSP violations fail the test.
+
+    A page opens as from the link the server prints, with the run's `#token=`, unless the URL
+    has a fragment of its own or `token=False`.
+    """
     contexts, errors = [], []
 
-    def make(url, viewport=PHONE, init_script=None, enforce_csp=False):
+    def make(url, viewport=PHONE, init_script=None, enforce_csp=False, token=True):
         # Playwright evaluates the tests' string predicates with eval, which the page's CSP
         # forbids; test_the_page_works_under_its_content_security_policy enforces it.
         context = browser.new_context(viewport=viewport, accept_downloads=True,
@@ -100,7 +112,7 @@ def open_page(browser):
         page.add_init_script(COUNT_SENT_FRAMES)
         if init_script:
             page.add_init_script(init_script)
-        page.goto(url)
+        page.goto(with_token(url) if token else url)
         return page
 
     yield make

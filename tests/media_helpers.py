@@ -10,6 +10,8 @@ import urllib.request
 import av
 import cv2
 
+from bench.access_token import bearer
+
 from .images import face_frame, jpeg
 from .socket_client import RecordingClient
 
@@ -34,10 +36,11 @@ VIDEO_FACTS = """async (src) => {
 
 
 def call(method, url, body=None, headers=None, raw=None):
-    """Return (status, JSON answer) of an API call."""
+    """Return (status, JSON answer) of an API call, with the run's token unless `headers` say."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     sent = {"Content-Type": "application/json"} if data is not None else {}
-    request = urllib.request.Request(url, data=data, method=method, headers={**sent, **(headers or {})})
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers=bearer({**sent, **(headers or {})}, url))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -49,10 +52,11 @@ def call(method, url, body=None, headers=None, raw=None):
             return error.code, {"text": text[:200].decode(errors="replace")}
 
 
-def fetch(url):
-    """Return (status, body) of a GET."""
+def fetch(url, headers=None):
+    """Return (status, body) of a GET, with the run's token unless `headers` say."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        request = urllib.request.Request(url, headers=bearer(headers, url))
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()

@@ -4,17 +4,23 @@ import collections
 import queue
 import threading
 
+from bench.access_token import with_token
 from bridge.socketio_client import InOrderClient
 
 DEFAULT_TIMEOUT_S = 10
 
 
 class RecordingClient:
-    """Connects to the server and keeps each event's payloads in its own queue."""
+    """Connects to the server and keeps each event's payloads in its own queue.
+
+    It presents the run's access token (bench/access_token.py) in its `auth`, merged with the
+    `auth` given; a test about refusals gives its own: `auth={"token": None}` sends none.
+    """
 
     EVENTS = ("response_back", "stats", "error", "settings", "sources", "source_status")
 
-    def __init__(self, url, ssl_verify=True, transports=("websocket",), **connect_options):
+    def __init__(self, url, ssl_verify=True, transports=("websocket",), auth=None,
+                 **connect_options):
         # In order: a plain client may handle a binary event's two packets out of order.
         self.sio = InOrderClient(reconnection=False, ssl_verify=ssl_verify)
         self.queues = collections.defaultdict(queue.Queue)
@@ -22,7 +28,8 @@ class RecordingClient:
         self._lock = threading.Lock()
         for event in self.EVENTS:
             self.sio.on(event, self._recorder(event))
-        self.sio.connect(url, transports=list(transports), wait_timeout=10, **connect_options)
+        self.sio.connect(url, transports=list(transports), wait_timeout=10, auth=with_token(auth),
+                         **connect_options)
 
     def _recorder(self, event):
         def record(*args):

@@ -5,6 +5,7 @@ It also plays /video/NAME.mjpg in a plain <img>, as another site's page or a das
 
 import pytest
 
+from bench.access_token import session_token
 from bridge.cameras import JpegFilesCamera
 
 from .bridge_harness import Rig, unique_name
@@ -71,7 +72,7 @@ def test_a_plain_img_tag_plays_the_stream(open_page, server, two_cameras):
     page.evaluate(f"""() => {{
         const img = document.createElement('img');
         img.id = 'plain';
-        img.src = '/video/{name}.mjpg?lip_color=%2300ff00';
+        img.src = '/video/{name}.mjpg?lip_color=%2300ff00&token={session_token()}';
         document.body.append(img);
     }}""")
     page.wait_for_function("document.getElementById('plain').naturalWidth > 0", timeout=FRAME_TIMEOUT_MS)

@@ -205,7 +205,7 @@ def test_an_emit_through_flask_socketios_queue_reaches_every_instance(cluster, v
 
 
 def test_through_nginx_the_token_is_needed(cluster):
-    refused = refusal(cluster.proxy.url, {})
+    refused = refusal(cluster.proxy.url, {"token": None})  # none at all
     assert refused["data"]["code"] == "unauthorized"
 
 

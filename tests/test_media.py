@@ -8,6 +8,12 @@ from .browser import DESKTOP, PHONE
 from .media_helpers import Publisher, call, decoded_frames, fetch, play, rows
 from .server_process import ServerProcess
 
+# Only an item's maker deletes it (README, Recording and media): these tests make and delete as
+# one client, and the library page they open holds the same key.
+OWNER_KEY = "media-test-owner-key-0123456789"
+OWNER = {"X-Owner-Key": OWNER_KEY}
+KEEPS_OWNER_KEY = f"localStorage.setItem('owner-key', {OWNER_KEY!r});"
+
 
 @pytest.fixture(scope="module")
 def media_server(artifacts, tmp_path_factory):
@@ -19,14 +25,14 @@ def media_server(artifacts, tmp_path_factory):
     server.stop()
 
 
-def record(server, source, seconds, publisher):
+def record(server, source, seconds, publisher, headers=None):
     """Record `source` for `seconds` through the API; return (finished entry, frames processed)."""
-    status, entry = call("POST", server.url + "/api/recordings", {"source": source})
+    status, entry = call("POST", server.url + "/api/recordings", {"source": source}, headers)
     assert status == 201, entry
     assert entry["status"] == "recording" and entry["kind"] == "recording"
     before = publisher.processed()
     time.sleep(seconds)
-    status, done = call("POST", f"{server.url}/api/recordings/{entry['id']}/stop")
+    status, done = call("POST", f"{server.url}/api/recordings/{entry['id']}/stop", headers=headers)
     assert status == 200, done
     return done, publisher.processed() - before
 
@@ -66,7 +72,7 @@ def test_a_source_that_leaves_finishes_its_recording(media_server):
 
 def test_snapshot_list_filters_and_delete(media_server):
     with Publisher(media_server.url, "snap"):
-        status, snap = call("POST", media_server.url + "/api/snapshots", {"source": "snap"})
+        status, snap = call("POST", media_server.url + "/api/snapshots", {"source": "snap"}, OWNER)
     assert status == 201 and snap["kind"] == "snapshot" and snap["status"] == "ok"
     assert (snap["width"], snap["height"]) == (640, 480)
     status, body = fetch(media_server.url + snap["url"])
@@ -75,7 +81,7 @@ def test_snapshot_list_filters_and_delete(media_server):
     assert [item["id"] for item in listed["items"]] == [snap["id"]]
     everything = call("GET", media_server.url + "/api/media?limit=200")[1]["items"]
     assert [i["created"] for i in everything] == sorted((i["created"] for i in everything), reverse=True)
-    status, _ = call("DELETE", f"{media_server.url}/api/media/{snap['id']}")
+    status, _ = call("DELETE", f"{media_server.url}/api/media/{snap['id']}", headers=OWNER)
     assert status == 200
     assert call("GET", f"{media_server.url}/api/media/{snap['id']}")[0] == 404
     assert snap["id"] not in rows(media_server.data_dir)
@@ -120,9 +126,9 @@ def test_traversal_in_any_parameter_is_refused(media_server, bad):
 
 def test_the_library_page_plays_and_deletes(media_server, open_page, artifacts):
     with Publisher(media_server.url, "page") as publisher:
-        entry, _processed = record(media_server, "page", 2, publisher)
+        entry, _processed = record(media_server, "page", 2, publisher, OWNER)
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page = open_page(media_server.url + "/media", viewport=viewport)
+        page = open_page(media_server.url + "/media", viewport=viewport, init_script=KEEPS_OWNER_KEY)
         card = page.locator(f'article[data-id="{entry["id"]}"]')
         card.wait_for(timeout=15000)
         page.screenshot(path=str(artifacts / f"media-library-{name}.png"), full_page=True)
@@ -155,20 +161,22 @@ def test_beyond_loopback_the_api_needs_the_token_and_files_their_key(artifacts, 
     server = ServerProcess(artifacts, "--public", "--data-dir", str(tmp_path),
                            env={"ACCESS_TOKEN": token}).wait_ready()
     bearer = {"Authorization": f"Bearer {token}"}
+    none = {"Authorization": None}  # the helpers send the run's token unless told
     try:
         with Publisher(server.url, "guarded", auth_token=token):
-            assert call("POST", server.url + "/api/snapshots", {"source": "guarded"})[0] == 401
-            status, snap = call("POST", server.url + "/api/snapshots", {"source": "guarded"}, bearer)
+            assert call("POST", server.url + "/api/snapshots", {"source": "guarded"}, none)[0] == 401
+            status, snap = call("POST", server.url + "/api/snapshots", {"source": "guarded"},
+                                {**bearer, **OWNER})
             assert status == 201
-        status, answer = call("GET", server.url + "/api/media")
+        status, answer = call("GET", server.url + "/api/media", headers=none)
         assert status == 401 and "access token" in answer["error"]["message"]
         assert call("GET", server.url + "/api/media", headers=bearer)[1]["total"] == 1
-        assert fetch(server.url + snap["url"])[0] == 200  # the entry's own key
+        assert fetch(server.url + snap["url"], none)[0] == 200  # the entry's own key
         bare = snap["url"].split("?")[0]
-        assert fetch(server.url + bare)[0] == 401
-        assert fetch(server.url + bare + "?key=" + "0" * 32)[0] == 401
-        assert call("DELETE", f"{server.url}/api/media/{snap['id']}")[0] == 401
-        assert call("DELETE", f"{server.url}/api/media/{snap['id']}", headers=bearer)[0] == 200
+        assert fetch(server.url + bare, none)[0] == 401
+        assert fetch(server.url + bare + "?key=" + "0" * 32, none)[0] == 401
+        assert call("DELETE", f"{server.url}/api/media/{snap['id']}", headers=none)[0] == 401
+        assert call("DELETE", f"{server.url}/api/media/{snap['id']}", headers={**bearer, **OWNER})[0] == 200
     finally:
         server.stop()
 

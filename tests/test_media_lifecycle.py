@@ -128,7 +128,9 @@ def test_the_page_records_its_own_camera(artifacts, tmp_path, open_page):
         page.locator("#snapshot-server").click()
         page.wait_for_function("() => document.getElementById('record-status')"
                                ".textContent.startsWith('Snapshot saved')", timeout=20000)
-        items = call("GET", server.url + "/api/media")[1]["items"]
+        # Its own camera is private: its items are listed with this browser's owner key only.
+        owner = {"X-Owner-Key": page.evaluate("() => localStorage.getItem('owner-key')")}
+        items = call("GET", server.url + "/api/media", headers=owner)[1]["items"]
         assert sorted(item["kind"] for item in items) == ["recording", "snapshot"]
         recording = next(item for item in items if item["kind"] == "recording")
         assert recording["status"] == "ok" and recording["frames"] > 3

@@ -8,7 +8,7 @@ import pytest
 
 from bench.motion_clips import render
 
-from .browser import PHONE, launch_chromium
+from .browser import PHONE, launch_chromium, with_token
 from .browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, png_frame, start_camera
 from .images import decode
 from .lip_paint import paint_on_lips
@@ -71,7 +71,7 @@ def moving_camera_page(playwright, tmp_path_factory, server):
     # Playwright's wait_for_function evaluates with eval, which the page's CSP forbids.
     page = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
     page.add_init_script(KEEP_SENT_JPEGS)
-    page.goto(server.url)
+    page.goto(with_token(server.url))
     start_camera(page)
     yield page
     browser.close()

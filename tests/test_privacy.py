@@ -6,6 +6,7 @@ import time
 import pytest
 import socketio
 
+from bench.access_token import with_token
 from protocol import ClientError
 from streaming.names import NameRegistry
 
@@ -33,12 +34,12 @@ def page_like(connect):
 
 
 def refusal(url, auth):
-    """Try to connect with `auth`; return the connect_error payload (fails if accepted)."""
+    """Try to connect with `auth` (and the run's token); return the connect_error payload."""
     sio = socketio.Client(reconnection=False)
     errors = []
     sio.on("connect_error", errors.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
+        sio.connect(url, auth=with_token(auth), transports=["websocket"], wait_timeout=10)
     return errors[0]
 
 

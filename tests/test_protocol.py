@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.access_token import bearer
+
 from .images import data_url, decode, face_frame, face_jpeg, jpeg, redness, reference_lip_masks
 from .server_process import ROOT, ServerProcess, pipeline_children
 from .socket_client import RecordingClient
@@ -21,7 +23,8 @@ LIPS_ONLY = {"noise": False, "filter": False, "stamp": False, "lip_color": "#ff0
 
 
 def health(server):
-    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+    request = urllib.request.Request(server.url + "/healthz", headers=bearer())  # counts need it
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
 
 

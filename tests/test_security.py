@@ -171,8 +171,9 @@ def test_an_idle_client_is_told_and_disconnected(exposed):
         time.sleep(0.1)
 
 
-def test_on_loopback_a_tunnelled_connection_still_needs_the_token(server):
-    # ngrok and cloudflared connect from loopback but add forwarding headers.
+def test_on_loopback_a_connection_needs_the_token_tunnelled_or_not(server):
+    # ngrok and cloudflared connect from loopback but add forwarding headers; ssh -R and
+    # ngrok tcp add nothing at all, so a local user needs the token too (test_token_always.py).
     tunnelled = {"headers": {"X-Forwarded-For": "203.0.113.7"}}
     refused = refusal(server, **tunnelled)
     assert refused["data"]["code"] == "unauthorized"
@@ -180,6 +181,7 @@ def test_on_loopback_a_tunnelled_connection_still_needs_the_token(server):
     client = RecordingClient(server.url, auth={"token": token}, **tunnelled)
     assert client.next("settings")
     client.close()
-    local = RecordingClient(server.url)  # a local user needs no token
+    assert refusal(server)["data"]["code"] == "unauthorized"  # a local user without it
+    local = RecordingClient(server.url, auth={"token": token})  # and with it
     assert local.next("settings")
     local.close()

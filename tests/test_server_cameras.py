@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from bench.access_token import session_token
+from bridge.cameras import push_key
 from bridge.simulator import MjpegCameraSimulator, PushCameraSimulator, load_jpegs
 
 from .bridge_harness import WAIT_S, assert_recoloured_face, wait_until
@@ -28,8 +30,9 @@ def cameras(artifacts):
                            "--camera", f"circuitpython={circuitpython.stream_url}",
                            "--camera", f"pushed=ws://127.0.0.1:{push_port}/ws",
                            "--camera", f"down=http://127.0.0.1:{free_port()}/stream").wait_ready()
-    pusher = PushCameraSimulator(f"ws://127.0.0.1:{push_port}/ws", load_jpegs(), fps=FPS,
-                                 redial_s=0.5).start()
+    # The key the server printed for it: made from the server's token and the camera's name.
+    pusher = PushCameraSimulator(f"ws://127.0.0.1:{push_port}/ws?key={push_key(session_token(), 'pushed')}",
+                                 load_jpegs(), fps=FPS, redial_s=0.5).start()
     yield server, {"arduino": arduino, "circuitpython": circuitpython}
     pusher.stop()
     server.stop()

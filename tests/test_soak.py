@@ -10,6 +10,7 @@ import pytest
 import websocket
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from bench.access_token import connect_packet
 from bench.server import ServerProcess
 from bench.stats import summary
 from pipeline.settings import Settings
@@ -148,7 +149,7 @@ def protocol_attack(url, attack):
     ws = websocket.create_connection(
         url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
     ws.recv()
-    ws.send("40")
+    ws.send(connect_packet())
     while not ws.recv().startswith("40"):
         pass
     if attack == "attachments":
@@ -215,7 +216,7 @@ def raw_session(url, frame):
     ws = websocket.create_connection(
         url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
     ws.recv()  # Engine.IO open packet
-    ws.send("40")  # Socket.IO connect to "/"
+    ws.send(connect_packet())  # Socket.IO connect to "/"
     while not ws.recv().startswith("40"):
         pass
     if frame == "whole":

@@ -6,6 +6,8 @@ import time
 import pytest
 import socketio
 
+from bench.access_token import with_token
+
 from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
 
 
@@ -58,7 +60,8 @@ def test_a_bad_source_name_is_refused_with_a_message(server):
     refusals = []
     sio.on("connect_error", refusals.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(server.url, auth={"source": "no spaces/allowed"}, transports=["websocket"])
+        sio.connect(server.url, auth=with_token({"source": "no spaces/allowed"}),
+                    transports=["websocket"])
     assert refusals[0]["data"]["code"] == "bad_source_name" and "source name" in refusals[0]["message"]
 
 

@@ -252,7 +252,7 @@ TOKEN = "stage-controls-token"
 def test_without_the_token_the_controls_say_so_and_come_once_it_is_given(open_page, artifacts):
     guarded = ServerProcess(artifacts, "--public", env={"ACCESS_TOKEN": TOKEN}).wait_ready()
     try:
-        page = open_page(guarded.url)
+        page = open_page(guarded.url, token=False)  # as without the printed link
         page.wait_for_selector('#notice [data-kind="stages"]', timeout=FRAME_TIMEOUT_MS)
         assert "access token" in page.inner_text("#notice")
         assert page.locator("#processing input").count() == 0

@@ -13,13 +13,15 @@ import time
 import numpy as np
 import pytest
 
+from bench.access_token import bearer, session_token
+
 from .bridge_harness import assert_recoloured_face, unique_name, wait_until
 from .images import FACE_JPEG, decode, face_jpeg
 from .socket_client import RecordingClient
 from .watch_harness import GunicornServer, MjpegViewer, StalledViewer, get
 
-TOKEN = "watch-token-0123456789abcdef"
-TUNNEL = {"X-Forwarded-For": "203.0.113.9"}  # as ngrok adds it: this request needs the token
+TOKEN = session_token()  # the run's: the helpers send it unless a test says otherwise
+TUNNEL = {"X-Forwarded-For": "203.0.113.9"}  # as ngrok adds it (the token is needed anyway)
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +35,12 @@ def watch_server(artifacts):
 
 def test_ffmpeg_plays_the_stream_for_3_s_without_error(watch_server, tmp_path):
     url = watch_server.url + "/video/face.mjpg"
-    played = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-t", "3", "-i", url, "-f", "null", "-"],
+    player = ["ffmpeg", "-nostdin", "-v", "error", "-headers", f"Authorization: Bearer {TOKEN}\r\n"]
+    played = subprocess.run([*player, "-t", "3", "-i", url, "-f", "null", "-"],
                             capture_output=True, text=True, timeout=60)
     assert played.returncode == 0 and played.stderr == "", played.stderr
     still = tmp_path / "still.jpg"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-frames:v", "1", str(still)],
-                   check=True, timeout=60)
+    subprocess.run([*player, "-i", url, "-frames:v", "1", str(still)], check=True, timeout=60)
     assert_recoloured_face(still.read_bytes())
 
 
@@ -83,10 +85,10 @@ def test_snapshot_is_200_for_a_live_source_and_404_for_a_missing_one(watch_serve
     assert status == 404 and json.loads(body)["error"]["code"] == "no_source"
 
 
-def test_the_token_is_needed_when_exposed_and_taken_in_the_query_or_header(watch_server):
+def test_the_token_is_needed_and_taken_in_the_query_or_header(watch_server):
     url = watch_server.url
     for path in ("/video/face.mjpg", "/snapshot/face.jpg", "/cameras.json"):
-        status, _, body = get(url + path, headers=TUNNEL)
+        status, _, body = get(url + path, headers={**TUNNEL, "Authorization": None})
         assert status == 401 and json.loads(body)["error"]["code"] == "unauthorized"
         assert get(f"{url}{path}?token=wrong", headers=TUNNEL)[0] == 401
     assert get(f"{url}/snapshot/face.jpg?token={TOKEN}&lips=1", headers=TUNNEL)[0] == 200
@@ -221,7 +223,7 @@ def test_an_owner_sees_its_http_players_in_the_sources_list(watch_server):
 def test_head_requests_hold_no_stream_slot(watch_server):
     for _ in range(10):  # more than the cap of 4: a leaked slot would refuse the viewer below
         conn = http.client.HTTPConnection("127.0.0.1", watch_server.port, timeout=10)
-        conn.request("HEAD", "/video/face.mjpg")
+        conn.request("HEAD", "/video/face.mjpg", headers=bearer())
         assert conn.getresponse().status == 200
         conn.close()
     wait_until(lambda: _players(watch_server, "face") == 0, timeout=20, what="no players left")

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -12,18 +13,19 @@ import urllib.parse
 import psutil
 
 from bench import server as bench_server
+from bench.access_token import bearer, session_token
 from bench.mjpeg_player import MjpegPlayer
 
 from .server_process import ROOT, free_port
 
 
 def get(url, headers=None, timeout=10.0):
-    """Return (status, content type, body) of a plain GET."""
+    """Return (status, content type, body) of a plain GET, with the run's token unless `headers` say."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                     headers=headers or {})
+                     headers=bearer(headers, url))
         response = conn.getresponse()
         return response.status, response.getheader("Content-Type"), response.read()
     finally:
@@ -73,7 +75,11 @@ class GunicornServer(bench_server.ServerProcess):
     """`gunicorn process:app` (gunicorn.conf.py) with its access log on, configured by environment."""
 
     def __init__(self, log_dir, env, *gunicorn_args):  # pylint: disable=super-init-not-called
+        self.token = env.get("ACCESS_TOKEN", session_token())
         self.port = free_port()
+        if "DATA_DIR" not in env:  # a data folder serves one server at a time
+            self._own_data = tempfile.mkdtemp(prefix=f"gunicorn-{self.port}-data-")
+            env = {**env, "DATA_DIR": self._own_data}
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"gunicorn-{self.port}.log"
         self._log = open(self.log_path, "ab")
@@ -92,7 +98,8 @@ class StalledViewer:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.connect((parts.hostname, parts.port))
-        self.sock.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+        auth = "".join(f"{k}: {v}\r\n" for k, v in bearer(url=url).items())
+        self.sock.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{auth}\r\n".encode())
 
     def close(self):
         """Hang up."""

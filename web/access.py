@@ -1,11 +1,23 @@
-"""Who may connect: an access token beyond loopback, and same-origin (plus an allow-list) only."""
+"""Who may connect: the access token always (unless --no-token), same origin (plus an allow-list) only."""
 
 import hmac
 import ipaddress
-import secrets
+import logging
 import socket
 
+from media.store import DEFAULT_DATA_DIR
+from protocol import ClientError
+from protocol.refusals import RefusalLog
+
+from .guesses import GuessGuard, client_address, retry_after
+from .token_file import stored_token
+
+log = logging.getLogger(__name__)
+
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+UNAUTHORIZED = ("this server needs its access token: open the link it printed at start-up "
+                "(…/#token=…), pass --token to the bridge, or send Authorization: Bearer TOKEN "
+                "(or ?token=TOKEN) from a player")
 
 
 def is_loopback(host):
@@ -24,20 +36,21 @@ PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_FORWARDED_HOS
 
 
 def access_token(config):
-    """Return the token set by flag or environment, or a fresh random one made at start."""
-    return config["token"] or secrets.token_urlsafe(18)
+    """Return the token set by flag or environment, else the one kept in the data folder."""
+    return config["token"] or stored_token(config["data_dir"] or DEFAULT_DATA_DIR)
 
 
 def token_everywhere(config):
-    """Tell whether every connection needs the token: the server listens beyond loopback."""
-    return bool(config["public"] or not is_loopback(config["host"]))
+    """Tell whether every connection needs the token: yes, unless the server runs --no-token."""
+    return not config["no_token"]
 
 
 def needs_token(config, environ):
     """Tell whether this connection must present the token.
 
-    On loopback a local user needs none, but a tunnel such as ngrok also connects from
-    loopback: a request that came through a proxy needs the token all the same.
+    Always, loopback included: a port forward (ssh -R, ngrok tcp, socat) makes any client look
+    local. Only with --no-token does a direct local connection go without; one that a proxy
+    forwarded (it adds X-Forwarded-For and the like) needs the token all the same.
     """
     return token_everywhere(config) or any(header in environ for header in PROXY_HEADERS)
 
@@ -45,7 +58,60 @@ def needs_token(config, environ):
 def token_matches(expected, auth):
     """Tell whether the Socket.IO `auth` payload carries the expected token."""
     given = auth.get("token") if isinstance(auth, dict) else None
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+    if not isinstance(given, str):
+        return False
+    try:
+        given_bytes = given.encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") cannot be the token
+        return False
+    return hmac.compare_digest(given_bytes, expected.encode())
+
+
+class Gatekeeper:
+    """The token rule in one place for Socket.IO and HTTP: the check, the guessing guard, the log."""
+
+    def __init__(self, config, token, guard=None, refusals=None):
+        self.config = config
+        self.token = token
+        self.guard = guard or GuessGuard()
+        self.refusals = refusals or RefusalLog(log)
+
+    def admit(self, given, environ):
+        """Raise ClientError (`unauthorized`, `too_many_tries`) unless this request may pass."""
+        if not needs_token(self.config, environ):
+            return
+        address = client_address(environ)
+        wait = self.guard.wait_left(address)
+        if wait:
+            raise TooManyTries(wait)
+        if not token_matches(self.token, {"token": given}):
+            if given:  # a missing token (a page without its link sends '') is no guess
+                self.guard.failed(address)
+            raise ClientError(UNAUTHORIZED, code="unauthorized")
+        self.guard.succeeded(address)
+
+
+class TooManyTries(ClientError):
+    """An address that presented too many wrong tokens, told when it may try again."""
+
+    code = "too_many_tries"
+
+    def __init__(self, wait_s):
+        self.retry_after = retry_after(wait_s)
+        super().__init__(f"too many wrong tokens from your address: try again in "
+                         f"{self.retry_after} s")
+
+    def __reduce__(self):
+        return type(self), (self.retry_after,)
+
+
+def gatekeeper(app):
+    """Return the app's Gatekeeper, made on first use (Socket.IO's connect and the HTTP gate share it)."""
+    keeper = app.extensions.get("gatekeeper")
+    if keeper is None:
+        keeper = app.extensions["gatekeeper"] = Gatekeeper(app.config["STREAM"],
+                                                           app.config["ACCESS_TOKEN"])
+    return keeper
 
 
 def same_origin(origin, environ):
@@ -84,9 +150,13 @@ def lan_addresses():
     return [a for a in found if not ipaddress.ip_address(a).is_loopback]
 
 
+def reachable_hosts(host):
+    """Return the addresses to put in a link for a server listening on `host`."""
+    hosts = lan_addresses() if host in ("0.0.0.0", "::", "") else [host]
+    return hosts or ["127.0.0.1"]
+
+
 def share_urls(host, port, scheme, token):
     """Return the URLs to open, with the token in the fragment (never sent to any server)."""
-    hosts = lan_addresses() if host in ("0.0.0.0", "::", "") else [host]
-    hosts = hosts or ["127.0.0.1"]
     suffix = f"/#token={token}" if token else "/"
-    return [f"{scheme}://{h}:{port}{suffix}" for h in hosts]
+    return [f"{scheme}://{h}:{port}{suffix}" for h in reachable_hosts(host)]

@@ -6,6 +6,9 @@ import time
 from flask import Flask
 from flask_socketio import SocketIO
 
+from media.folder_lock import lock_data_dir
+from media.store import DEFAULT_DATA_DIR
+
 from pipeline import Pipeline, find_landmark_model, load_catalogue, single_threaded_libraries, use
 from protocol import ClientError
 from streaming.client import ClientLimits
@@ -20,9 +23,11 @@ from .handshakes import HandshakeSweeper
 from .hosts import host_check
 from .media import build_library
 from .packet_guard import guard_packets
+from .pings import share_ping_timer
 from .scale_out import join_cluster, queue_options
-from .serving import without_websocket_compression
+from .serving import body_limit, without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
+from .transport import cap_websockets
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,11 @@ def make_socketio(app, config):
     )
     serialize_packets(socketio)
     guard_packets(socketio, max_event_bytes=2 * config["max_frame_bytes"])
+    # The same room for one WebSocket message, counted as it arrives, and for a request body
+    # to any route (Flask answers 413; the worker's intake refuses larger ones unread).
+    cap_websockets(socketio, max_message_bytes=2 * config["max_frame_bytes"])
+    app.config["MAX_CONTENT_LENGTH"] = body_limit(config)
+    share_ping_timer(socketio)  # not a sleeping thread per handshake
     return socketio
 
 
@@ -79,6 +89,7 @@ def make_hub(socketio, pipeline, config):
 
 def build_app(config):
     """Build the app from a loaded config (see config.load_config) and start its workers."""
+    lock_data_dir(config["data_dir"] or DEFAULT_DATA_DIR)  # held already under process.py
     pipeline = build_pipeline(config)
     log.info("pipeline: %r", pipeline)
     app = Flask(__name__.split(".")[0], root_path=str(routes.ROOT))

@@ -9,6 +9,7 @@ import sys
 from pipeline import ModelNotFound, check_stages, find_landmark_model
 from streaming.pipeline_child import ChildFailed
 
+from media.folder_lock import lock_data_dir
 from media.store import DEFAULT_DATA_DIR
 
 from .access import access_token, share_urls, token_everywhere
@@ -93,6 +94,8 @@ def parse_args(argv=None):
     parser.add_argument("--detector-runtime", choices=("auto", "onnxruntime", "opencv"),
                         help="what runs the detector (default auto: onnxruntime, the faster "
                              "here; env DETECTOR_RUNTIME)")
+    parser.add_argument("--max-snapshots", type=int, help="snapshots waiting for their frame "
+                        f"at once; beyond it 429 (default {DEFAULTS['max_snapshots']}, env MAX_SNAPSHOTS)")
     parser.add_argument("--message-queue", help="redis://HOST:6379/0 shared by several instances "
                         "behind a sticky proxy (README, Scaling out; env MESSAGE_QUEUE)")
     return parser.parse_args(argv)
@@ -117,6 +120,7 @@ def main(argv=None, config=None):
         tls = certificate(config)
         find_landmark_model(config["landmark_model"])  # here, before any worker starts
         check_stages(pipeline_config(config))  # a broken stage or model stops start-up here
+        lock_data_dir(config["data_dir"] or DEFAULT_DATA_DIR)  # one server per data folder
     except START_UP_ERRORS as exc:
         log.error("%s", exc)
         return 2

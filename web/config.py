@@ -9,6 +9,8 @@ from protocol import MAX_FRAME_BYTES
 from streaming.client import ClientLimits
 from streaming.names import NAME_GRACE_S
 
+from .access import is_loopback
+
 DEFAULTS = {
     "host": "127.0.0.1",
     "port": 9990,
@@ -23,7 +25,8 @@ DEFAULTS = {
     "max_pixels": MAX_PIXELS,
     "stats_interval": 1.0,
     # Access and limits (README, Security).
-    "public": False,
+    "public": False,  # kept for old scripts: the token is always needed now
+    "no_token": False,  # --no-token: a direct local connection needs no token (loopback only)
     "token": None,
     "allowed_origins": (),
     "allowed_hosts": (),
@@ -41,6 +44,7 @@ DEFAULTS = {
     "max_recording_s": MediaLimits.max_recording_s,
     "media_quota_mb": MediaLimits.quota_mb,
     "max_recordings": MediaLimits.max_recordings,
+    "max_snapshots": MediaLimits.max_snapshots,
     # Watch from anything (README): MJPEG streams at once, and cameras the server pulls itself.
     "max_viewers": 16,
     "cameras": (),
@@ -68,6 +72,7 @@ ENVIRONMENT = {
     "MAX_PIXELS": ("max_pixels", int),
     "LOG_LEVEL": ("log_level", str),
     "ACCESS_TOKEN": ("token", str),
+    "NO_TOKEN": ("no_token", lambda text: text.lower() in ("1", "true", "yes")),
     "ALLOWED_ORIGINS": ("allowed_origins", lambda text: tuple(o for o in text.split(",") if o)),
     "ALLOWED_HOSTS": ("allowed_hosts", lambda text: tuple(h for h in text.split(",") if h)),
     "NAME_GRACE": ("name_grace", float),
@@ -79,6 +84,7 @@ ENVIRONMENT = {
     "MAX_RECORDING_S": ("max_recording_s", float),
     "MEDIA_QUOTA_MB": ("media_quota_mb", float),
     "MAX_RECORDINGS": ("max_recordings", int),
+    "MAX_SNAPSHOTS": ("max_snapshots", int),
     "MAX_VIEWERS": ("max_viewers", int),
     "CAMERAS": ("cameras", lambda text: tuple(c.strip() for c in text.split(",") if c.strip())),
     "MESSAGE_QUEUE": ("message_queue", str),
@@ -128,9 +134,19 @@ def load_config(overrides=None, environ=os.environ):
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
     if config["async_mode"] not in ASYNC_MODES:
         raise ValueError(f"async_mode must be one of {', '.join(ASYNC_MODES)}")
+    _check_access(config)
     queue = config["message_queue"]
     if queue and not queue.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError("--message-queue takes a Redis URL: redis://HOST:6379/0")
     if queue and config["async_mode"] != "threading":
         raise ValueError("--message-queue works in the default threading mode only")
     return config
+
+
+def _check_access(config):
+    """Refuse access settings that contradict each other, or --no-token beyond loopback."""
+    if config["no_token"] and config["public"]:
+        raise ValueError("--no-token and --public contradict each other: drop one")
+    if config["no_token"] and not is_loopback(config["host"]):
+        raise ValueError(f"--no-token is for a server on loopback only, not --host "
+                         f"{config['host']}: beyond it, clients need the token (README, Security)")

@@ -2,44 +2,68 @@
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import emit
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 
 from protocol import ClientError
 
-from .access import needs_token, token_matches
+from .access import gatekeeper
+from .query_token import given_token
 
 log = logging.getLogger(__name__)
 
 
-def register(socketio, hub, config, token):
-    """Wire every event of the protocol to `hub`."""
-    _register_connection(socketio, hub, config, token)
+def register(socketio, hub, _config=None, _token=None):
+    """Wire every event of the protocol to `hub` (the token rule is the app's Gatekeeper)."""
+    _register_connection(socketio, hub)
     _register_requests(socketio, hub)
 
 
-def _register_connection(socketio, hub, config, token):
+def _register_connection(socketio, hub):
 
     @socketio.on("connect")
     def on_connect(auth=None):
         # The auth payload carries secrets (token, claim): it is never logged.
         auth = auth if isinstance(auth, dict) else {}
+        keeper = gatekeeper(current_app)
         try:
-            if needs_token(config, request.environ) and not token_matches(token, auth):
-                raise ClientError("this server needs its access token: open the link it printed "
-                                  "at start-up (…/#token=…) or pass --token to the bridge",
-                                  code="unauthorized")
+            keeper.admit(_token_of(auth, request.environ), request.environ)
             client = hub.connect(request.sid, auth.get("source"), auth.get("claim"))
         except ClientError as exc:
-            log.warning("refused %s: %s: %s", request.sid, exc.code, exc.message)
-            raise ConnectionRefused(exc.message, {"code": exc.code}) from None
+            keeper.refusals.note(exc.code)
+            raise ConnectionRefused(exc.message, _refusal(exc)) from None
+        except Exception as exc:
+            # Refused, never half-connected: a session whose connect handler raised would stay
+            # in the broadcast room and receive every `sources` until the sweeper closed it.
+            if keeper.refusals.note("internal_error", type(exc).__name__):
+                log.error("the connect handler failed", exc_info=True)
+            raise ConnectionRefused("the server could not take this connection",
+                                    {"code": "internal_error"}) from None
         emit("settings", client.settings.as_dict())
         emit("sources", hub.list_sources())
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason):
         hub.disconnect(request.sid)
+
+
+def _token_of(auth, environ):
+    """Return the token in `auth`, else one the handshake carried (?token=, Authorization: Bearer).
+
+    The handshake's is for clients that cannot send an auth payload, such as the seed page
+    pointed at `io.connect('http://HOST:9990/?token=…')`.
+    """
+    given = auth.get("token")
+    return given if given is not None else given_token(environ)
+
+
+def _refusal(exc):
+    """Return the connect_error data of a refusal: its code, and when to retry if it has one."""
+    data = {"code": exc.code}
+    if getattr(exc, "retry_after", None) is not None:
+        data["retry_after"] = exc.retry_after
+    return data
 
 
 def _register_requests(socketio, hub):

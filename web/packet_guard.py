@@ -13,11 +13,14 @@ import logging
 
 from streaming.log_gate import LogGate
 
+from .transport import close_session
+
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 4  # our events carry at most one (a frame as bytes)
-# What a malformed packet can raise on its way through python-socketio's decoder and dispatch.
-MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+# What a malformed packet can raise on its way through python-socketio's decoder and dispatch;
+# JSON nested a few thousand deep raises RecursionError from the decoder.
+MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
 def declared_attachments(data):
@@ -41,7 +44,7 @@ def guard_packets(socketio, max_event_bytes, max_attachments=MAX_ATTACHMENTS):
         server._binary_packet.pop(eio_sid, None)
         carried.pop(eio_sid, None)
         gates.pop(eio_sid, None)
-        server.eio.disconnect(eio_sid)
+        close_session(server.eio, eio_sid)  # not eio.disconnect: it waits on a polling client
 
     def handle_guarded(eio_sid, data):
         in_event = eio_sid in server._binary_packet

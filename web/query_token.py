@@ -1,11 +1,16 @@
 """The access token of players that cannot send a header: `?token=` is taken out before anything logs the URL."""
 
-import hmac
+import logging
+import re
 import urllib.parse
 
-from .access import needs_token
+from .access import needs_token, token_matches
 
 ENVIRON_KEY = "stream.query_token"
+# Secrets a request line or header may carry: the token in a query or a header, a media key.
+SECRETS = re.compile(r"(?i)((?:[?&;]|%3f|%26)(?:token|key)(?:=|%3d)|\bbearer\s+)[^\s&;'\"\\]+")
+# Where gunicorn writes a request line it could not serve ("Error handling request GET /...").
+SERVER_LOGGERS = ("gunicorn.error",)
 
 
 def hide_query_token(wsgi_app):
@@ -33,6 +38,34 @@ def hide_query_token(wsgi_app):
     return app
 
 
+def scrub(text: str) -> str:
+    """Return `text` with every token, bearer credential and media key replaced by '…'."""
+    return SECRETS.sub(r"\1…", text)
+
+
+class ScrubSecrets(logging.Filter):
+    """Rewrites a log record whose text carries a secret; the rest pass untouched."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def scrub_server_logs():
+    """Keep secrets out of what gunicorn logs itself: it logs the raw request line of a failed request.
+
+    That line is read before this app's middleware runs (from gunicorn's own parse), so it
+    still holds `?token=` and must be cleaned where it is logged.
+    """
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ScrubSecrets) for f in logger.filters):
+            logger.addFilter(ScrubSecrets())
+
+
 def given_token(environ):
     """Return the token a request carries as `Authorization: Bearer` or `?token=`, or None."""
     scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
@@ -43,7 +76,5 @@ def given_token(environ):
 
 def may_watch(config, expected, environ):
     """Tell whether this request may watch: no token needed here, or it carries the right one."""
-    if not needs_token(config, environ):
-        return True
-    given = given_token(environ)
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+    return not needs_token(config, environ) or token_matches(expected,
+                                                             {"token": given_token(environ)})

@@ -8,10 +8,14 @@ named, shared source (streaming/local_source.py).
 
 import logging
 
+import urllib.parse
+
 from bridge.app import Bridge
-from bridge.cameras import open_camera
+from bridge.cameras import open_camera, push_key
 from protocol import SOURCE_NAME_RULE, ClientError, is_source_name
 from streaming.local_source import LocalSource
+
+from .access import reachable_hosts
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +43,32 @@ def check_cameras(config):
         raise ValueError("--camera runs in threading mode only (the default)")
 
 
-class ServerCameras:
-    """The cameras of `config['cameras']`, each a Bridge whose uplink is the hub."""
+def push_urls(config, token):
+    """Return (name, URL with its key) for each camera that pushes to the server (`ws://`)."""
+    found = []
+    for spec in config["cameras"]:
+        name, source = parse_camera(spec)
+        if source.startswith("ws://"):
+            parts = urllib.parse.urlsplit(source)
+            for host in reachable_hosts(parts.hostname or "0.0.0.0"):
+                port = 3001 if parts.port is None else parts.port
+                found.append((name, f"ws://{host}:{port}{parts.path or '/ws'}"
+                                    f"?key={push_key(token, name)}"))
+    return found
 
-    def __init__(self, hub, specs, stale_after_s=STALE_AFTER_S):
+
+class ServerCameras:
+    """The cameras of `config['cameras']`, each a Bridge whose uplink is the hub.
+
+    A camera that pushes needs its key (push_key: from `token` and its name), whatever the
+    server's token rule: its listener faces the network on a port of its own.
+    """
+
+    def __init__(self, hub, specs, token, stale_after_s=STALE_AFTER_S):
         self.bridges = []
         for spec in specs:
             name, source = parse_camera(spec)
-            camera = open_camera(source)
+            camera = open_camera(source, key=push_key(token, name))
             self.bridges.append(Bridge(camera, None, name, stale_after_s=stale_after_s,
                                        stats_every_s=STATS_EVERY_S,
                                        uplink=LocalSource(hub, name)))

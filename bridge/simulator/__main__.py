@@ -35,7 +35,8 @@ def parse_args(argv=None):
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8081, help="port to listen on (default 8081)")
     push = modes.add_parser("push", help="connect to a bridge's ws:// address and push JPEGs")
-    push.add_argument("url", help="the bridge's push address, e.g. ws://127.0.0.1:3001/ws")
+    push.add_argument("url", help="the push address with its key, as the bridge or server printed "
+                                  "it: ws://127.0.0.1:3001/ws?key=KEY")
     return parser.parse_args(argv)
 
 
@@ -52,7 +53,7 @@ def main(argv=None):
             log.info("streaming at %s (controls at %s)", camera.stream_url, camera.control_url)
         else:
             camera = PushCameraSimulator(args.url, jpegs, plan, args.fps)
-            log.info("pushing to %s", args.url)
+            log.info("pushing to %s", args.url.split("?", 1)[0])
     except (OSError, ValueError) as exc:
         log.error("cannot start: %s", exc)
         return 2

@@ -30,7 +30,7 @@ class PushCameraSimulator:
         self._ws = None
 
     def __repr__(self):
-        return f"PushCameraSimulator({self.url!r}, {self.plan!r})"
+        return f"PushCameraSimulator({_without_key(self.url)!r}, {self.plan!r})"
 
     def start(self):
         """Run in a background thread; return self."""
@@ -56,7 +56,8 @@ class PushCameraSimulator:
                 self._send_frames(self._ws)
             except (OSError, websocket.WebSocketException) as exc:
                 if not self._stop.is_set():
-                    log.info("push to %s failed: %s; redialling in %.1f s", self.url, exc, self.redial_s)
+                    log.info("push to %s failed: %s; redialling in %.1f s", _without_key(self.url),
+                             exc, self.redial_s)
             finally:
                 if self._ws is not None:
                     self._ws.shutdown()
@@ -73,3 +74,8 @@ class PushCameraSimulator:
                 ws.send_binary(self.plan.garbage())
             ws.send_binary(jpeg)
             self.sent += 1
+
+
+def _without_key(url):
+    """Return `url` without its query, where the listener's key rides: keys stay out of logs."""
+    return url.split("?", 1)[0]

@@ -28,6 +28,6 @@ export function showConnection(state, detail, cause) {
     item.textContent = hint;
     return item;
   }));
-  $('token-form').hidden = cause !== 'unauthorized';
+  $('token-form').hidden = cause !== 'unauthorized' && cause !== 'too_many_tries';
   $('reconnect').hidden = cause !== 'closed';
 }

@@ -18,6 +18,10 @@ export const HINTS = {
     'This server needs its access token. Open the link it printed at start-up (it ends in #token=…), '
       + 'add #token=… to the ngrok link, or paste the token below.',
   ],
+  too_many_tries: [
+    'Too many wrong tokens came from your address (everyone behind one tunnel shares it). '
+      + 'This page tries again by itself when the wait is over; meanwhile check the token.',
+  ],
   server_busy: ['The server has as many clients as it takes. Retrying every few seconds.'],
   closed: ['The server closed the connection (see the message above). Press Reconnect, or Start.'],
 };
@@ -50,6 +54,11 @@ export function reconnect(socket) {
 function onConnectError(socket, watch, err) {
   const code = err && err.data ? err.data.code : null;
   if (!socket.active && code === 'server_busy') setTimeout(() => reconnect(socket), BUSY_RETRY_MS);
+  if (!socket.active && code === 'too_many_tries') {
+    // The server said when it will look at a token again; asking sooner only gets the same answer.
+    const waitMs = 1000 * Math.max(1, Number(err.data.retry_after) || 1);
+    setTimeout(() => reconnect(socket), waitMs);
+  }
   // The server refused us (token, busy): Socket.IO gives up, so this is failed at once.
   if (!socket.active) watch.set('failed', err.message, HINTS[code] ? code : 'closed');
   else watch.failedAttempt(err);

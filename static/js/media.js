@@ -1,7 +1,9 @@
 'use strict';
-// The media library page: every recording and snapshot, newest first, to play, download or delete.
+// The media library page: the recordings and snapshots this browser may see, newest first, to
+// play, download, and delete where it made them (its owner key says so).
 
 import { Notice } from './notice.js';
+import { ownerKey } from './owner-key.js';
 import { clock, size } from './record.js';
 import { currentToken } from './token.js';
 
@@ -10,10 +12,10 @@ const PAGE = 24;
 const notice = new Notice($('notice'));
 let offset = 0;
 
-/** Call the media API with the token (where the server needs one); return the JSON answer. */
+/** Call the media API with the owner key and the token (where the server needs one); return the JSON answer. */
 async function api(method, path) {
   const token = currentToken();
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const headers = { 'X-Owner-Key': ownerKey(), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
   const response = await fetch(path, { method, headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
@@ -71,6 +73,7 @@ function facts(item) {
     ...recording,
     ['Size', size(item.bytes)],
     ['Status', item.message ? `${item.status}: ${item.message}` : item.status],
+    ['Seen by', item.private ? 'only you (your private camera)' : 'everyone'],
   ];
   for (const [name, value] of rows) {
     const row = element('div');
@@ -80,21 +83,25 @@ function facts(item) {
   return list;
 }
 
+/** Return the item's buttons: only its maker deletes it, or stops it (anyone, if it has no maker). */
 function actions(item) {
   const box = element('div', { class: 'media-actions' });
+  const mine = item.maker === 'you';
   const remove = element('button', { type: 'button', class: 'delete' }, 'Delete');
   remove.addEventListener('click', () => erase(item));
   if (item.status === 'recording') {  // its file appears when it stops
     const stop = element('button', { type: 'button', class: 'stop' }, 'Stop');
     stop.addEventListener('click', () => finish(item));
-    box.append(stop, remove);
+    if (mine || item.maker === 'none') box.append(stop);
+    if (mine) box.append(remove);
     return box;
   }
   const play = element('button', { type: 'button', class: 'play' }, item.kind === 'recording' ? 'Play' : 'View');
   play.disabled = item.status === 'broken';
   play.addEventListener('click', () => show(item));
   const download = element('a', { href: `${item.url}&download=1`, class: 'button', download: '' }, 'Download');
-  box.append(play, download, remove);
+  box.append(play, download);
+  if (mine) box.append(remove);
   return box;
 }
 

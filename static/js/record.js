@@ -1,6 +1,9 @@
 'use strict';
 // Record what this page shows on the server, and save snapshots there (README, Recording and
-// media). Both go over the page's own Socket.IO connection, so its own camera can be recorded.
+// media). Both go over the page's own Socket.IO connection, so its own camera can be recorded;
+// both carry this browser's owner key, so what it makes is its own.
+
+import { ownerKey } from './owner-key.js';
 
 const STATUS_EVERY_MS = 1000;
 
@@ -31,7 +34,7 @@ export class RecordControls {
   }
 
   start() {
-    this.socket.emit('record', { action: 'start' }, (answer) => {
+    this.socket.emit('record', { action: 'start', owner: ownerKey() }, (answer) => {
       if (this.refused(answer)) return;
       this.running(answer);
       this.notice.clear('media');
@@ -40,11 +43,11 @@ export class RecordControls {
 
   stop() {
     this.record.disabled = true;  // until the server says the file is finished
-    this.socket.emit('record', { action: 'stop' }, (answer) => { this.refused(answer); });
+    this.socket.emit('record', { action: 'stop', owner: ownerKey() }, (answer) => { this.refused(answer); });
   }
 
   poll() {
-    this.socket.emit('record', { action: 'status' }, (answer) => {
+    this.socket.emit('record', { action: 'status', owner: ownerKey() }, (answer) => {
       if (answer && answer.status === 'recording') this.running(answer);
     });
   }
@@ -67,7 +70,7 @@ export class RecordControls {
 
   snapshot() {
     this.save.disabled = true;
-    this.socket.emit('snapshot', {}, (answer) => {
+    this.socket.emit('snapshot', { owner: ownerKey() }, (answer) => {
       if (this.refused(answer)) this.save.disabled = false;
     });
   }

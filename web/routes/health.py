@@ -5,6 +5,7 @@ import threading
 from flask import Blueprint, current_app, jsonify, request
 
 from ..access import needs_token, token_matches
+from ..query_token import given_token
 
 blueprint = Blueprint("health", __name__)
 
@@ -22,7 +23,6 @@ def health():
 
 
 def has_token():
-    """Tell whether the request carries the access token as `Authorization: Bearer TOKEN`."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and token_matches(current_app.config["ACCESS_TOKEN"],
-                                                        {"token": token})
+    """Tell whether the request carries the access token (Authorization: Bearer, or ?token=)."""
+    return token_matches(current_app.config["ACCESS_TOKEN"],
+                         {"token": given_token(request.environ)})

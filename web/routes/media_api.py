@@ -3,14 +3,17 @@
 Access follows the server's rule: beyond loopback (or through a tunnel) every call needs the
 token as `Authorization: Bearer TOKEN`; a file URL from an entry carries its own key instead,
 so `<video>` and `<img>` can load it. A POST must be JSON from the page's own origin, so
-another site cannot make a visitor's browser start or stop anything.
+another site cannot make a visitor's browser start or stop anything. Who sees, stops and
+deletes an item follows its maker's owner key, sent as `X-Owner-Key` (media/owners.py).
 """
 
 import hmac
+import re
 
 from flask import Blueprint, current_app, jsonify, render_template, request, send_file
 
-from media import MediaError
+from media import MediaError, owner_digest
+from media.owners import can_see, can_stop, made_by
 from media.store import FILE_NAME, KINDS, is_id
 from pipeline import Settings
 from protocol import SOURCE_NAME_RULE, SettingsError, is_source_name
@@ -20,6 +23,8 @@ from ..media import entry_json, file_key
 
 blueprint = Blueprint("media", __name__)
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() also reads '²'-like digits
+OWNER_HEADER = "X-Owner-Key"
 ROLES = {".mp4": "recording", ".jpg": "snapshot", ".thumb.jpg": "thumbnail"}
 
 
@@ -88,52 +93,71 @@ def _checked_id(media_id):
     return media_id
 
 
-def _entry(media_id):
+def _owner():
+    """Return the owner digest of the caller's `X-Owner-Key` (none: the empty digest)."""
+    return owner_digest(request.headers.get(OWNER_HEADER))
+
+
+def _entry(media_id, owner):
+    """Return the row of an item the caller may see; others' private items do not exist for it."""
     row = _library().entry(_checked_id(media_id))
-    if row is None:
+    if row is None or not can_see(row, owner):
         raise Refused("no such item", "not_found", 404)
     return row
+
+
+def _not_yours(row):
+    if row["owner"]:
+        return Refused("only the client that made this item may do that", "not_yours", 403)
+    return Refused("this item was made without an owner key: only the server's operator deletes "
+                   "it (python -m media delete ID)", "not_yours", 403)
 
 
 @blueprint.post("/api/recordings")
 def start_recording():
     """Start recording a shared source."""
     _check_access()
-    row = _library().record(*_source_and_settings(_json_body()))
-    return jsonify(entry_json(row, _token())), 201
+    body, owner = _json_body(), _owner()
+    row = _library().record(*_source_and_settings(body), owner=owner)
+    return jsonify(entry_json(row, _token(), owner)), 201
 
 
 @blueprint.post("/api/recordings/<media_id>/stop", merge_slashes=False)
 def stop_recording(media_id):
-    """Stop a recording; answer with the finished entry."""
+    """Stop a recording (its maker, or anyone for one made without a key); answer the finished entry."""
     _check_access()
     _check_origin()
-    if _entry(media_id)["kind"] != "recording":
+    owner = _owner()
+    row = _entry(media_id, owner)
+    if row["kind"] != "recording":
         raise Refused("that item is a snapshot", "not_a_recording", 404)
-    return jsonify(entry_json(_library().stop(media_id), _token()))
+    if not can_stop(row, owner):
+        raise _not_yours(row)
+    return jsonify(entry_json(_library().stop(media_id), _token(), owner))
 
 
 @blueprint.post("/api/snapshots")
 def take_snapshot():
     """Save the next processed frame of a shared source."""
     _check_access()
-    row = _library().snapshot(*_source_and_settings(_json_body()))
-    return jsonify(entry_json(row, _token())), 201
+    body, owner = _json_body(), _owner()
+    row = _library().snapshot(*_source_and_settings(body), owner=owner)
+    return jsonify(entry_json(row, _token(), owner)), 201
 
 
 @blueprint.get("/api/media")
 def list_media():
     """List items newest first: ?source=NAME&kind=recording|snapshot&limit=N&offset=N."""
     _check_access()
-    source, kind = request.args.get("source"), request.args.get("kind")
+    source, kind, owner = request.args.get("source"), request.args.get("kind"), _owner()
     if source is not None and not is_source_name(source):
         raise Refused(f"source must be a source name: {SOURCE_NAME_RULE}", "bad_source_name")
     if kind is not None and kind not in KINDS:
         raise Refused(f"kind is one of {', '.join(KINDS)}", "bad_kind")
     limit = _number("limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = _number("offset", 0, 0, 10**9)
-    rows, total = _library().store.query(source, kind, limit, offset)
-    items = [entry_json(_library().entry(row["id"]) or row, _token()) for row in rows]
+    rows, total = _library().store.query(source, kind, limit, offset, viewer=owner)
+    items = [entry_json(_library().entry(row["id"]) or row, _token(), owner) for row in rows]
     return jsonify(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -141,7 +165,7 @@ def _number(name, default, low, high):
     text = request.args.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if WHOLE_NUMBER.fullmatch(text) is None or not low <= int(text) <= high:
         raise Refused(f"{name} is a whole number from {low} to {high}", "bad_" + name)
     return int(text)
 
@@ -150,15 +174,19 @@ def _number(name, default, low, high):
 def get_media(media_id):
     """Return one entry."""
     _check_access()
-    return jsonify(entry_json(_entry(media_id), _token()))
+    owner = _owner()
+    return jsonify(entry_json(_entry(media_id, owner), _token(), owner))
 
 
 @blueprint.delete("/api/media/<media_id>", merge_slashes=False)
 def delete_media(media_id):
-    """Delete an item: its row and its files."""
+    """Delete an item (its maker only): its row and its files."""
     _check_access()
     _check_origin()
-    _entry(media_id)
+    owner = _owner()
+    row = _entry(media_id, owner)
+    if not made_by(row, owner):
+        raise _not_yours(row)
     _library().delete(media_id)
     return jsonify(deleted=media_id)
 
@@ -172,10 +200,13 @@ def media_file(name):
         raise Refused("no such file", "not_found", 404)
     media_id = match.group(1)
     key = request.args.get("key", "")
-    if not hmac.compare_digest(key.encode(), file_key(_token(), media_id).encode()):
+    keyed = hmac.compare_digest(key.encode(), file_key(_token(), media_id).encode())
+    if not keyed:
         _check_access()
     row = _library().store.get(media_id)
-    if row is None or (role != "thumbnail" and role != row["kind"]):
+    # A private item's file goes only with its entry's key (given to its maker) or the maker's own.
+    hidden = row is not None and not keyed and not can_see(row, _owner())
+    if row is None or hidden or (role != "thumbnail" and role != row["kind"]):
         raise Refused("no such file", "not_found", 404)
     path = _library().store.path(media_id, role)
     if not path.is_file():
