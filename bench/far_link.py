@@ -13,6 +13,7 @@ import time
 from bridge.app import Bridge
 from bridge.cameras import JpegFilesCamera
 
+from .access_token import session_token
 from .delay_link import DelayLink
 from .frames import face_at, jpeg
 from .stats import summary, trend_ms_per_s
@@ -37,7 +38,8 @@ def run_one(server, frame_path, rtt_s, fps, cap, seconds, settle_s=SETTLE_S):
     answers = []  # (time, latency s)
     lock = threading.Lock()
     with DelayLink(server.port, rtt_s / 2, cap) as link:
-        bridge = Bridge(JpegFilesCamera(frame_path, fps=fps), link.url, f"far-{int(time.time() * 1000)}")
+        bridge = Bridge(JpegFilesCamera(frame_path, fps=fps), link.url, f"far-{int(time.time() * 1000)}",
+                        token=session_token())
 
         def on_processed(_payload, _meta):
             with lock:

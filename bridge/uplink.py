@@ -84,12 +84,20 @@ class Uplink:
         sio.on("response_back", self._on_response)
         sio.on("error", self._on_error)
         sio.on("disconnect", self._on_disconnect)
+        refusals = []
+        sio.on("connect_error", refusals.append)
         try:
             sio.connect(self.url, auth=self.auth, transports=["websocket"],
                         wait_timeout=self.connect_timeout_s)
         except socketio.exceptions.ConnectionError as exc:
-            delay = self.backoff.next()
-            log.warning("server %s: %s; retrying in %.1f s", self.url, exc or "refused", delay)
+            refused = refusals[0] if refusals and isinstance(refusals[0], dict) else {}
+            data = refused.get("data") if isinstance(refused.get("data"), dict) else {}
+            # The server's own words say what to fix (the token), and when to try again.
+            retry = data.get("retry_after")
+            wait = min(float(retry), 60.0) if isinstance(retry, (int, float)) else 0.0
+            delay = max(self.backoff.next(), wait)
+            log.warning("server %s: %s; retrying in %.1f s", self.url,
+                        refused.get("message") or exc or "refused", delay)
             stop.wait(delay)
             return
         if stop.is_set():

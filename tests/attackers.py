@@ -59,8 +59,8 @@ def _idle_websocket(sock):
 
 def _read_head(sock, expected):
     head = b""
-    while b"\r\n\r\n" not in head:
-        data = sock.recv(4096)
+    while not head.endswith(b"\r\n\r\n"):
+        data = sock.recv(1)  # byte by byte: what follows the head stays for the next read
         if not data:
             raise ConnectionError("closed before answering")
         head += data
@@ -493,13 +493,16 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--together", action="store_true", help="all kinds at once")
+    parser.add_argument("--server-args", default="", help="more flags for process.py, e.g. "
+                        "'--async-mode eventlet'")
     args = parser.parse_args(argv)
     kinds = [kind for kind in args.kinds.split(",") if kind]
     groups = [kinds] if args.together else [[kind] for kind in kinds]
     results = {}
     for group in groups:
         https = group == ["tls-byte"]
-        server = ServerProcess("/tmp", "--public", *(["--https"] if https else []))
+        server = ServerProcess("/tmp", "--public", *(["--https"] if https else []),
+                               *args.server_args.split())
         if https:
             server.url = server.url.replace("http://", "https://")
         try:

@@ -122,3 +122,18 @@ def rows(data_dir):
 def play(page, url):
     """Return what a `<video>` in `page` says about the file at `url`."""
     return page.evaluate(VIDEO_FACTS, url)
+
+
+def click_delete(page, card, accept=True):
+    """Click a card's Delete and answer the question it asks; return the question."""
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    card.locator("button.delete").click()
+    page.wait_for_function("() => true")  # the click's handler (and its question) has run
+    assert asked, "Delete did not ask first"
+    return asked[0]

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from .browser import DESKTOP, PHONE
-from .media_helpers import Publisher, call, decoded_frames, fetch, play, rows
+from .media_helpers import Publisher, call, click_delete, decoded_frames, fetch, play, rows
 from .server_process import ServerProcess
 
 # Only an item's maker deletes it (README, Recording and media): these tests make and delete as
@@ -139,7 +139,11 @@ def test_the_library_page_plays_and_deletes(media_server, open_page, artifacts):
     assert abs(duration - entry["duration_s"]) < 0.3
     page.screenshot(path=str(artifacts / "media-library-playing.png"))
     page.locator("form[method=dialog] button").click()
-    card.locator("button.delete").click()
+    # Delete asks first, saying what goes; "no" keeps it.
+    question = click_delete(page, card, accept=False)
+    assert "recording of page" in question and "gone for good" in question
+    assert card.count() == 1
+    click_delete(page, card)
     card.wait_for(state="detached", timeout=15000)
     assert call("GET", f"{media_server.url}/api/media/{entry['id']}")[0] == 404
     assert not (media_server.data_dir / "media" / f"{entry['id']}.mp4").exists()

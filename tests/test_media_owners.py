@@ -4,7 +4,7 @@ shared source's are listed to everyone and deleted by their maker only."""
 import pytest
 
 from .browser_page import start_camera
-from .media_helpers import Publisher, call, fetch
+from .media_helpers import Publisher, call, click_delete, fetch
 from .server_process import ServerProcess
 
 OWN_KEY = "() => localStorage.getItem('owner-key')"
@@ -73,7 +73,7 @@ def test_a_private_cameras_recording_is_its_makers_and_a_shared_ones_is_listed_t
         maker.wait_for_function("() => document.getElementById('player-video').readyState >= 1",
                                 timeout=15000)
         maker.locator("form[method=dialog] button").click()
-        card.locator("button.delete").click()
+        click_delete(maker, card)
         card.wait_for(state="detached", timeout=15000)
     assert listed(owners_server, maker_key) == {}
 

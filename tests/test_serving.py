@@ -10,8 +10,10 @@ import urllib.request
 
 import psutil
 import pytest
+from engineio import packet
 
 from bench.access_token import bearer
+from web.pings import PingTimer
 
 from .bridge_harness import wait_until
 from .images import face_jpeg
@@ -190,3 +192,26 @@ def test_sigterm_tells_streaming_clients_and_exits_cleanly(artifacts, stop):
     left = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, [p.cmdline() for p in left]
     server.stop()
+
+
+class _Session:
+    """What PingTimer uses of an Engine.IO session."""
+
+    def __init__(self, closed=False):
+        self.sid, self.last_ping, self.closing, self.closed = "s", 1.0, False, closed
+        self.sent = []
+
+    def send(self, pkt):
+        self.sent.append(pkt.packet_type)
+
+
+def test_one_timer_pings_every_session_once_per_schedule():
+    timer = PingTimer(0.05)
+    live, closed, late = _Session(), _Session(closed=True), _Session()
+    for session in (live, closed, live):  # the second schedule of `live` finds a ping on its way
+        timer.schedule(session)
+    wait_until(lambda: live.sent, timeout=5, what="the first ping")
+    timer.schedule(late)  # the timer thread is already waiting: it must wake for this one
+    wait_until(lambda: late.sent, timeout=5, what="a ping scheduled later")
+    assert live.sent == [packet.PING] and closed.sent == [] and late.sent == [packet.PING]
+    assert live.last_ping and late.last_ping  # the pong that answers reschedules them

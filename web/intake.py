@@ -52,6 +52,7 @@ class Intake:
     def __init__(self, conn, max_body, tls=None, idle_s=None):
         """`tls`: the context of a new TLS connection; `idle_s`: how long a kept-alive one may wait."""
         self.conn = conn
+        self.fd = conn.sock.fileno()
         self.max_body = max_body
         self.refusal = None  # the response to send before closing, with REFUSE
         self.long_lived = False  # a WebSocket or a long-poll

@@ -27,7 +27,7 @@ class Lingerer:
             sock.shutdown(socket.SHUT_WR)
             sock.setblocking(False)
             self._poller.register(sock, selectors.EVENT_READ, self._on_readable)
-        except (OSError, ValueError):  # already closed or reset: nothing to wait for
+        except (OSError, ValueError, KeyError):  # closed or reset already: nothing to wait for
             _close(sock)
             return
         self._closing[sock] = [time.monotonic() + LINGER_S, 0]
@@ -47,11 +47,13 @@ class Lingerer:
         return len(self._closing)
 
     def _on_readable(self, sock):
-        state = self._closing[sock]
+        state = self._closing.get(sock)
+        if state is None:  # closed already, by expire()
+            return
         while True:
             try:
                 data = sock.recv(MAX_DRAIN)
-            except (BlockingIOError, InterruptedError):
+            except BlockingIOError:
                 return
             except OSError:  # reset, or a TLS error on what is left
                 break

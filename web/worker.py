@@ -26,6 +26,7 @@ from .linger import Lingerer
 log = logging.getLogger(__name__)
 
 WORKER_BOOT_ERROR = 3  # gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR
+SWEEP_EVERY_S = 0.25
 
 
 class Connection(TConn):
@@ -45,7 +46,8 @@ class SocketIOWorker(ThreadWorker):
 
     def init_process(self):
         """Set up the intake before gunicorn's loop starts."""
-        self._intakes = {}  # socket -> Intake
+        self._intakes = {}  # file descriptor -> Intake
+        self._next_sweep = 0.0
         self._tls = gunicorn_sock.ssl_context(self.cfg) if self.cfg.is_ssl else None
         self._max_body = None
         self._lingerer = None  # made in run(), once gunicorn has made the poller
@@ -86,54 +88,50 @@ class SocketIOWorker(ThreadWorker):
         self._take_in(intake.Intake(conn, self._max_body, tls=self._tls))
 
     def _take_in(self, reading):
-        sock = reading.conn.sock
-        self._intakes[sock] = reading
-        self.poller.register(sock, selectors.EVENT_READ, partial(self._on_ready, reading))
-        self._on_ready(reading, sock)  # bytes may be waiting already (pipelined, or in TLS)
+        # Registered by descriptor: the TLS handshake swaps the socket object, not its fd.
+        self._intakes[reading.fd] = reading
+        self.poller.register(reading.fd, selectors.EVENT_READ, partial(self._on_ready, reading))
+        self._on_ready(reading)  # bytes may be waiting already (pipelined, or inside TLS)
 
-    def _on_ready(self, reading, _sock):
-        old = reading.conn.sock  # the TLS handshake replaces the socket object, not its fd
+    def _on_ready(self, reading, _fd=None):
+        if self._intakes.get(reading.fd) is not reading:
+            return  # an event that was waiting when the connection was let go
         state = reading.advance()
         if state in (intake.WAIT_READ, intake.WAIT_WRITE):
             events = selectors.EVENT_READ if state == intake.WAIT_READ else selectors.EVENT_WRITE
-            if reading.conn.sock is not old:
-                self._forget(old)
-                self._intakes[reading.conn.sock] = reading
-                self.poller.register(reading.conn.sock, events, partial(self._on_ready, reading))
-            else:
-                self.poller.modify(old, events, partial(self._on_ready, reading))
+            key = self.poller.get_key(reading.fd)
+            if key.events != events:
+                self.poller.modify(reading.fd, events, key.data)
             return
-        self._forget(old)
-        self._forget(reading.conn.sock)
+        self._forget(reading)
         if state == intake.READY:
             reading.hand_over()
-            reading.conn.initialized = True  # gthread then goes straight to parsing
+            reading.conn.initialized = True  # gthread's handle() then goes straight to parsing
             reading.conn.long_lived = reading.long_lived
-            reading.conn.sock.setblocking(True)
             self.enqueue_req(reading.conn)
             return
         if state == intake.REFUSE:
             intake.send_quietly(reading.conn.sock, reading.refusal)
         self._let_go(reading.conn)
 
-    def _forget(self, sock):
-        if self._intakes.pop(sock, None) is not None:
-            try:
-                self.poller.unregister(sock)
-            except (KeyError, ValueError):
-                pass
+    def _forget(self, reading):
+        del self._intakes[reading.fd]
+        self.poller.unregister(reading.fd)
 
     def _let_go(self, conn):
         self.nr_conns -= 1
         self._lingerer.close(conn.sock)
 
     def murder_pending(self):
-        """Let go of requests past their deadline and lingering closes past theirs."""
+        """Let go of requests past their deadline, and of lingering closes past theirs."""
+        # gunicorn calls this after every batch of events; a look a quarter second is plenty.
         now = time.monotonic()
-        for sock, reading in list(self._intakes.items()):
-            if reading.expired(now):
-                self._forget(sock)
-                self._let_go(reading.conn)
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY_S
+        for reading in [r for r in self._intakes.values() if r.expired(now)]:
+            self._forget(reading)
+            self._let_go(reading.conn)
         self._lingerer.expire(now)
 
     def _cap_keepalive(self, deadline):

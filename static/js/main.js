@@ -31,14 +31,14 @@ let lastFrame = null;  // Blob of the processed frame on screen, for the snapsho
 let paused = false;
 const sources = new SourcePicker($('source'), $('source-status'), socket, { onSwitch: switchSource });
 new ShareToggle($('share'), $('share-status'), socket, () => sources.ownName);
-new RecordControls({ record: $('record'), status: $('record-status'), save: $('snapshot-server'),
-  socket, notice });
+const recorder = new RecordControls({ record: $('record'), status: $('record-status'),
+  save: $('snapshot-server'), hint: $('record-hint'), socket, notice, ownName: () => sources.ownName });
 const startHint = [...$('output-empty').childNodes];  // "Press Start camera...", kept to show again
 
 const camera = new CameraControls($('preview'), {
   notice,
   onStarted: () => { setPaused(false); sources.choose(null); sender.start(); },
-  onStopped: () => { sender.stop(); $('pause').disabled = true; },
+  onStopped: () => { sender.stop(); $('pause').disabled = true; recorder.setPicture(null); },
 });
 
 const sender = new FrameSender(sendFrame, Number($('fps').value));
@@ -71,6 +71,7 @@ function onFrame(frame, meta) {
   showDetections($('detections'), meta);
   $('output-empty').hidden = true;
   $('snapshot').disabled = false;
+  recorder.setPicture(sources.watching || 'your camera');
   notice.clear('server');
 }
 
@@ -82,6 +83,7 @@ function switchSource(name) {
   showDetections($('detections'), null);
   lastFrame = null;
   $('snapshot').disabled = true;
+  recorder.setPicture(null);
   const caption = $('output-empty');
   caption.hidden = false;
   if (name || camera.camera.active) caption.textContent = `Waiting for ${name || 'your camera'}…`;

@@ -5,7 +5,7 @@
 import { Notice } from './notice.js';
 import { ownerKey } from './owner-key.js';
 import { clock, size } from './record.js';
-import { currentToken } from './token.js';
+import { currentToken, saveToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 24;
@@ -18,7 +18,11 @@ async function api(method, path) {
   const headers = { 'X-Owner-Key': ownerKey(), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
   const response = await fetch(path, { method, headers });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+  if (!response.ok) {
+    const error = new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -40,8 +44,13 @@ async function load() {
     $('older').disabled = offset + page.items.length >= page.total;
     $('page-info').textContent = page.total ? `${offset + 1}–${offset + page.items.length} of ${page.total}` : '';
     notice.clear('load');
+    $('token-form').hidden = true;
   } catch (error) {
-    notice.show('load', `Could not load the library: ${error.message}`);
+    // Without the token (a link opened without #token=…) the page asks for it, as the live page does.
+    $('token-form').hidden = error.status !== 401;
+    notice.show('load', error.status === 401
+      ? 'This server needs its access token: paste it below (it is in the link the server printed).'
+      : `Could not load the library: ${error.message}`);
   }
 }
 
@@ -63,7 +72,7 @@ function card(item) {
 function facts(item) {
   const list = element('dl', { class: 'facts' });
   const recording = item.kind === 'recording' ? [
-    ['Duration', clock(Math.round(item.duration_s))],
+    ['Duration', clock(item.duration_s)],  // whole seconds, as the page and players count
     ['Frames', String(item.frames)],
     ['Dropped', String(item.dropped)],
   ] : [];
@@ -124,7 +133,15 @@ async function finish(item) {
   }
 }
 
+/** Say what deleting `item` loses, in the words of its card. */
+function loss(item) {
+  const when = new Date(item.created * 1000).toLocaleString();
+  if (item.kind !== 'recording') return `the snapshot of ${item.source} from ${when}`;
+  return `the recording of ${item.source} from ${when} (${clock(item.duration_s)}, ${size(item.bytes || 0)})`;
+}
+
 async function erase(item) {
+  if (!window.confirm(`Delete ${loss(item)}? It is gone for good.`)) return;
   try {
     await api('DELETE', `/api/media/${item.id}`);
     await load();
@@ -134,6 +151,11 @@ async function erase(item) {
 }
 
 $('player').addEventListener('close', () => { $('player-video').pause(); });
+$('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  saveToken($('token').value.trim());
+  load();
+});
 $('filters').addEventListener('submit', (event) => { event.preventDefault(); offset = 0; load(); });
 $('newer').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); load(); });
 $('older').addEventListener('click', () => { offset += PAGE; load(); });

@@ -20,10 +20,11 @@ export function size(bytes) {
 }
 
 export class RecordControls {
-  constructor({ record, status, save, socket, notice }) {
-    Object.assign(this, { record, status, save, socket, notice });
+  constructor({ record, status, save, hint, socket, notice, ownName }) {
+    Object.assign(this, { record, status, save, hint, socket, notice, ownName });
     this.entry = null;  // the running recording, as the server last described it
     this.timer = null;
+    this.picture = null;  // what the page shows, as the user calls it; null before the first frame
     record.addEventListener('click', () => (this.entry ? this.stop() : this.start()));
     save.addEventListener('click', () => this.snapshot());
     socket.on('recording', (entry) => this.finished(entry));
@@ -68,32 +69,46 @@ export class RecordControls {
     if (entry.message) this.notice.show('media', `Recording ${entry.message}`);
   }
 
+  /** Note what the page shows now ("your camera", a source's name), or null: nothing to keep. */
+  setPicture(label) {
+    if (label === this.picture) return;  // called for every frame shown
+    this.picture = label;
+    this.render();
+  }
+
   snapshot() {
     this.save.disabled = true;
     this.socket.emit('snapshot', { owner: ownerKey() }, (answer) => {
-      if (this.refused(answer)) this.save.disabled = false;
+      if (this.refused(answer, 'Save on server')) this.save.disabled = false;
     });
   }
 
   saved(answer) {
     this.save.disabled = false;
-    if (this.refused(answer)) return;
+    if (this.refused(answer, 'Save on server')) return;
     this.status.textContent = `Snapshot saved on the server (${size(answer.bytes)}).`;
     this.status.hidden = false;
   }
 
-  /** Show a refusal; true if `answer` was one. */
-  refused(answer) {
+  /** Show a refusal, in the words the page uses; true if `answer` was one. */
+  refused(answer, action = 'Recording') {
     if (!answer || !answer.error) return false;
-    this.notice.show('media', `Recording: ${answer.error.message}`);
+    const own = this.ownName();  // the page's camera has a server-made name the user never saw
+    const message = own ? answer.error.message.replaceAll(`'${own}'`, 'your camera') : answer.error.message;
+    this.notice.show('media', `${action}: ${message}`);
     this.render();
     return true;
   }
 
   render() {
     const on = Boolean(this.entry);
-    this.record.disabled = !this.socket.connected;
-    this.save.disabled = !this.socket.connected;
+    const ready = this.socket.connected && Boolean(this.picture);
+    this.record.disabled = !(ready || (on && this.socket.connected));  // a running one can stop
+    this.save.disabled = !ready;
+    this.hint.hidden = ready || on;
+    this.hint.textContent = this.socket.connected
+      ? 'Record and Save on server keep the picture shown above: start your camera or pick a live source first.'
+      : 'Record and Save on server need the connection to the server.';
     this.record.setAttribute('aria-pressed', String(on));
     this.record.textContent = on ? 'Stop recording' : 'Record';
     if (on) {
