@@ -5,7 +5,7 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_CLIENT := node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: run test test-unit bench setup base-packages packages clean
+.PHONY: run test test-unit bench bridge media setup base-packages packages clean
 
 run: setup
 	$(PY) process.py $(ARGS)
@@ -19,6 +19,13 @@ test-unit: setup
 
 bench: setup
 	$(PY) -m bench $(ARGS)
+
+# The README's other commands, in the project's environment: `make bridge ARGS="URL --name kitchen"`.
+bridge: setup
+	$(PY) -m bridge $(ARGS)
+
+media: setup
+	$(PY) -m media $(ARGS)
 
 setup: base-packages $(INSTALLED) $(JS_CLIENT)
 
