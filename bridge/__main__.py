@@ -105,7 +105,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         log.info("stopping")
     bridge.stop()
-    return 0
+    return 1 if bridge.uplink.refusal else 0  # refused for good: said why in the log
 
 
 if __name__ == "__main__":

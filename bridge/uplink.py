@@ -14,6 +14,15 @@ from .socketio_client import InOrderClient
 log = logging.getLogger(__name__)
 
 
+# Refusals that waiting cannot fix, and what the person at the bridge should do instead.
+FATAL = {
+    "unauthorized": "Give the server's access token with --token or $ACCESS_TOKEN: it is the "
+                    "#token=… part of the link the server printed at start-up",
+    "source_taken": "Another camera publishes as '{name}': give this one another --name",
+    "bad_source_name": "Give --name 1-32 letters, digits, '.', '_' or '-'",
+    "bad_claim": "This bridge's name claim was refused; restart it",
+}
+
 class Uplink:
     """Connects to the server as source `name`, reconnects with backoff, and paces frames by the answers.
 
@@ -40,6 +49,7 @@ class Uplink:
         self._status = None  # the last source_status, sent again after every (re)connect
         self._cond = threading.Condition()  # guards self.flow: the read thread answers, run() sends
         self._stopping = False
+        self.refusal = None  # the server's refusal that ended the uplink, if one did
 
     def __repr__(self):
         return f"Uplink({self.url!r}, source={self.name!r}, connected={self.connected})"
@@ -94,10 +104,17 @@ class Uplink:
             data = refused.get("data") if isinstance(refused.get("data"), dict) else {}
             # The server's own words say what to fix (the token), and when to try again.
             retry = data.get("retry_after")
+            message = refused.get("message") or str(exc) or "refused"
+            if data.get("code") in FATAL and retry is None:
+                # Waiting cannot fix this one: say so in the server's words, and what to do.
+                self.refusal = {"code": data["code"], "message": message}
+                log.error("server %s refused the camera: %s. %s", self.url, message,
+                          FATAL[data["code"]].format(name=self.name))
+                stop.set()
+                return
             wait = min(float(retry), 60.0) if isinstance(retry, (int, float)) else 0.0
             delay = max(self.backoff.next(), wait)
-            log.warning("server %s: %s; retrying in %.1f s", self.url,
-                        refused.get("message") or exc or "refused", delay)
+            log.warning("server %s: %s; retrying in %.1f s", self.url, message, delay)
             stop.wait(delay)
             return
         if stop.is_set():

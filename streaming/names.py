@@ -54,10 +54,14 @@ class NameRegistry:
         held = self._holding(name)
         same = digest and held and held.digest and hmac.compare_digest(digest, held.digest)
         if held is not None and not same:
-            why = ("is in use" if held.sid is not None else
-                   f"is kept for its publisher for {held.free_at - self.clock():.0f} s more")
-            raise ClientError(f"the source name '{name}' {why}; pick another name",
-                              code="source_taken")
+            if held.sid is not None:
+                raise ClientError(f"the source name '{name}' is in use; pick another name",
+                                  code="source_taken")
+            wait = max(1, round(held.free_at - self.clock()))
+            refused = ClientError(f"the source name '{name}' is kept for its publisher for {wait} s "
+                                  "more; pick another name, or try again then", code="source_taken")
+            refused.retry_after = wait  # time fixes this one: a bridge waits and tries again
+            raise refused
         return held
 
     def release(self, name, sid):

@@ -1,5 +1,6 @@
 """Simulated ESP32 -> bridge -> real server -> processed frames, for every wire format and fault."""
 
+import os
 import queue
 import re
 import signal
@@ -17,6 +18,7 @@ from bridge.cameras import CaptureCamera, JpegFilesCamera, MjpegPullCamera
 from .bridge_harness import WAIT_S, Rig, assert_recoloured_face, unique_name, wait_until
 from .images import FACE_JPEG, face_frame
 from .server_process import ROOT, ServerProcess
+from .socket_client import RecordingClient
 
 WIRES = ["arduino", "circuitpython", "push"]
 
@@ -144,3 +146,28 @@ def test_the_bridge_command_relays_a_simulated_camera(rig, server):
             time.sleep(0.5)  # let the reader take the stacks in
             raise AssertionError("the bridge did not exit on Ctrl-C:\n" + "".join(seen[-60:]))
         assert status == 0
+
+
+@pytest.mark.parametrize("refusal", ["no token", "name taken"])
+def test_the_bridge_stops_on_a_refusal_waiting_cannot_fix_and_says_what_to_do(server, tmp_path,
+                                                                                refusal):
+    (tmp_path / "a.jpg").write_bytes(FACE_JPEG.read_bytes())
+    name = unique_name("refused")
+    holder = None
+    env = dict(os.environ)
+    if refusal == "no token":
+        env.pop("ACCESS_TOKEN", None)
+    else:
+        holder = RecordingClient(server.url, auth={"source": name, "claim": "h" * 24})
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bridge", str(tmp_path), "--name", name,
+                               "--server", server.url], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+    finally:
+        if holder is not None:
+            holder.close()
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    advice = {"no token": "--token or $ACCESS_TOKEN", "name taken": "another --name"}[refusal]
+    refused = [line for line in proc.stderr.splitlines() if "refused the camera" in line]
+    assert len(refused) == 1 and advice in refused[0], proc.stderr[-2000:]
+    assert "retrying" not in proc.stderr
