@@ -1,10 +1,13 @@
 """The benchmark runs end to end in smoke mode and writes every number it promises (no speed asserted)."""
 
+import pytest
 import json
 import subprocess
 import sys
 
 from bench.server import ROOT
+
+pytestmark = pytest.mark.slow  # a long run: `make test-unit` or -m 'not slow' leave it out
 
 
 def test_bench_smoke_writes_the_promised_numbers(tmp_path):

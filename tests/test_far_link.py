@@ -16,6 +16,8 @@ from .bridge_harness import Rig, unique_name, wait_until
 from .browser_page import start_camera
 from .images import FACE_JPEG, face_frame
 
+pytestmark = pytest.mark.slow  # a long run: `make test-unit` or -m 'not slow' leave it out
+
 ONE_WAY_S = 0.1  # 200 ms round trip, a phone on a tunnel
 WARM_UP_S = 4.0
 MEASURE_S = 12.0

@@ -20,6 +20,8 @@ from .images import face_jpeg
 from .good_stream import GOOD_FPS, GoodStream
 from .socket_client import RecordingClient
 
+pytestmark = pytest.mark.slow  # a long run: `make test-unit` or -m 'not slow' leave it out
+
 ATTACK_FPS = 25  # per attacker, under the server's 30 FPS cap so each input gets its own error
 REPEATS = 25
 KNOWN_SETTINGS = set(Settings().as_dict())
