@@ -78,12 +78,14 @@ def run_load(server, payload, clients=1, fps=None, duration=10.0, settings=None,
         rss.append(round(server.rss_mb(), 1))
         time.sleep(SAMPLE_EVERY_S)
     cpu_during = server.cpu_seconds() - cpu_before
+    pss = server.pss_mb()  # every process of the server, warm, shared pages counted once
     for client in loaders:
         client.close()
     idle_before = server.cpu_seconds()
     time.sleep(1.0)
     cpu_after_leave = (server.cpu_seconds() - idle_before) * 100
-    return _numbers(loaders, duration, cpu_during, cpu_after_leave, rss, fps)
+    return {**_numbers(loaders, duration, cpu_during, cpu_after_leave, rss, fps),
+            "server_pss_mb": round(pss, 1)}
 
 
 def _numbers(loaders, duration, cpu_during, cpu_after_leave, rss, fps):

@@ -77,6 +77,10 @@ class ServerProcess:
         """Return the resident memory of the server and its pipeline processes, in MiB."""
         return sum(memory.rss for memory in self._each(psutil.Process.memory_info)) / 2**20
 
+    def pss_mb(self):
+        """Return the proportional set size of the server and its processes (shared pages once), MiB."""
+        return sum(memory.pss for memory in self._each(psutil.Process.memory_full_info)) / 2**20
+
     def _each(self, measure):
         """Yield `measure` of the server and each child that is still running."""
         yield measure(self.process)
