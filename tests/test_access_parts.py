@@ -13,20 +13,11 @@ from web.access import token_matches
 from web.guesses import FREE_TRIES, LONGEST_WAIT_S, GuessGuard, client_address
 from web.query_token import scrub
 from web.token_file import new_token, stored_token, token_path
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from .clock import Clock
 
 
 def test_an_address_waits_after_its_free_tries_and_the_wait_doubles_up_to_a_minute():
-    clock = Clock()
+    clock = Clock(1000.0)
     guard = GuessGuard(clock=clock)
     waits = [guard.failed("203.0.113.7") for _ in range(FREE_TRIES)]
     assert waits[:-1] == [0.0] * (FREE_TRIES - 1) and waits[-1] == 2.0
@@ -42,7 +33,7 @@ def test_an_address_waits_after_its_free_tries_and_the_wait_doubles_up_to_a_minu
 
 
 def test_a_quiet_address_is_forgotten_and_memory_stays_bounded():
-    clock = Clock()
+    clock = Clock(1000.0)
     guard = GuessGuard(clock=clock, max_addresses=3)
     for _ in range(FREE_TRIES):
         guard.failed("a")
@@ -78,7 +69,7 @@ class Lines(logging.Handler):
 
 
 def test_a_flood_of_refusals_is_one_line_a_minute_per_reason_with_its_count():
-    clock, handler = Clock(), Lines()
+    clock, handler = Clock(1000.0), Lines()
     logger = logging.getLogger("test.refusals")
     logger.addHandler(handler)
     refusals = RefusalLog(logger, clock=clock)

@@ -15,14 +15,7 @@ from bridge.watchdog import StaleWatch
 
 from .images import FACE_JPEG
 from .server_process import ROOT
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
+from .clock import Clock
 
 
 def test_the_newest_frame_wins_and_overwritten_ones_count_as_dropped():

@@ -17,25 +17,8 @@ from .watch_harness import mjpeg_frame
 
 NARROW = {"width": 360, "height": 740}
 
-# The stage of the README's "Write a stage", word for word.
-INVERT_STAGE = '''"""Invert the colours: a whole stage in one file."""
-import numpy as np
-
-from pipeline.stage import Number, Stage
-
-
-class Invert(Stage):
-    """Invert the colours."""
-
-    name = "invert"
-    after = "filter"
-    strength = Number(0.0, 1.0, default=1.0, label="Strength")
-
-    def process(self, frame, params, state):
-        inverted = 255 - frame
-        mixed = frame * (1.0 - params.strength) + inverted * params.strength
-        return mixed.astype(np.uint8)
-'''
+# The stage of the README's "Write a stage", word for word (the README shows this file).
+INVERT_STAGE = (ROOT / "examples" / "stages" / "invert.py").read_text()
 
 # Reports what the detect stage reports, without a model, so the page's list can be seen.
 SPOTTER_STAGE = '''"""Made-up detections, for the page's tests."""

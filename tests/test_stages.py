@@ -245,3 +245,10 @@ def test_the_stamp_shows_no_rate_until_it_knows_one(monkeypatch):
     for _ in range(3):
         stage.process(face_frame(), stage.params(Settings()), state.of(stage))
     assert texts[0] == "FPS: --" and texts[1].startswith("FPS: ") and texts[1] != "FPS: 0.0"
+
+
+def test_the_readme_shows_the_example_word_for_word():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Write a stage"):readme.index("## Detect objects")]
+    shown = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert shown == (EXAMPLES / "invert.py").read_text()

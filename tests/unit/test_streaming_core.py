@@ -18,18 +18,9 @@ from streaming.rate_limit import TokenBucket
 from streaming.runtime import Runtime
 
 from ..images import face_jpeg
+from ..clock import Clock
 
 STAGES_OFF = {"noise": False, "lips": False, "stamp": False}
-
-
-class Clock:
-    """A clock a test moves by hand."""
-
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_a_token_bucket_refills_at_its_rate_and_charges_big_frames_more():
