@@ -7,7 +7,8 @@ import pytest
 
 from protocol import MAX_FRAME_BYTES
 
-from .attackers import PeakMemory, send_until_closed, server_token, wait_up
+from .attack_probes import PeakMemory, server_token, wait_up
+from .attackers import send_until_closed
 from .server_process import ServerProcess
 
 CAP = 2 * MAX_FRAME_BYTES  # a request body (web/serving.py body_limit)

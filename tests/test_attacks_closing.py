@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from .attackers import HealthProbe, closing_requests, wait_up
+from .attack_probes import HealthProbe, wait_up
+from .attackers import closing_requests
 from .server_process import ServerProcess
 
 HALF_OPEN = 40

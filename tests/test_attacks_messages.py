@@ -9,8 +9,8 @@ import pytest
 
 from protocol import MAX_FRAME_BYTES
 
-from .attackers import (PeakMemory, frame_head, open_websocket, send_message, send_until_closed,
-                        server_token, wait_up)
+from .attack_probes import PeakMemory, server_token, wait_up
+from .attackers import frame_head, open_websocket, send_message, send_until_closed
 from .images import face_jpeg
 from .server_process import ServerProcess
 from .socket_client import RecordingClient

@@ -2,7 +2,7 @@
 handshakes that go no further. The server stays open to everyone else meanwhile.
 
 The README's attack is 200 connections of each kind; on a shared test machine each kind opens
-COUNT here, all kinds at once (`python -m tests.attackers` measures the full 200).
+COUNT here, all kinds at once (`python -m tests.attack_bench` measures the full 200).
 """
 
 import threading
@@ -11,7 +11,9 @@ import pytest
 
 from web.handshakes import MAX_UNJOINED
 
-from .attackers import HealthProbe, NewcomerProbe, handshake_flood, run_attack, server_token, wait_up
+from .attack_bench import run_attack
+from .attack_probes import HealthProbe, NewcomerProbe, server_token, wait_up
+from .attackers import handshake_flood
 from .server_process import ServerProcess
 
 COUNT = 50

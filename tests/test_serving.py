@@ -11,8 +11,11 @@ import urllib.request
 import psutil
 import pytest
 from engineio import packet
+from gunicorn.config import Config
+from gunicorn.workers.gthread import TConn
 
 from bench.access_token import bearer
+from web import intake
 from web.pings import PingTimer
 
 from .bridge_harness import wait_until
@@ -215,3 +218,43 @@ def test_one_timer_pings_every_session_once_per_schedule():
     wait_until(lambda: late.sent, timeout=5, what="a ping scheduled later")
     assert live.sent == [packet.PING] and closed.sent == [] and late.sent == [packet.PING]
     assert live.last_ping and late.last_ping  # the pong that answers reschedules them
+
+
+def _intake_pair(max_body=100):
+    """An Intake reading one end of a socket pair; the test writes to the other end."""
+    ours, theirs = socket.socketpair()
+    conn = TConn(Config(), ours, ("127.0.0.1", 5), ("127.0.0.1", 9990))
+    return intake.Intake(conn, max_body), theirs
+
+
+def test_the_intake_hands_over_a_request_only_when_it_is_whole():
+    reading, client = _intake_pair()
+    request = b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+    for byte in request[:-1]:  # a byte at a time, head and body
+        client.send(bytes([byte]))
+        assert reading.advance() == intake.WAIT_READ
+    client.send(request[-1:] + b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n")  # and one pipelined
+    assert reading.advance() == intake.READY
+    reading.hand_over()
+    parsed = next(reading.conn.parser)
+    assert (parsed.path, parsed.body.read(10)) == ("/x", b"hello")
+    following = intake.Intake(reading.conn, 100, idle_s=5)  # kept alive: the next request
+    assert following.advance() == intake.READY and not following.long_lived
+    following.hand_over()
+    assert next(reading.conn.parser).path == "/next"
+
+
+@pytest.mark.parametrize("head, status", [
+    (b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", b"HTTP/1.1 413"),
+    (b"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", b"HTTP/1.1 411"),
+])
+def test_the_intake_refuses_a_body_it_cannot_bound_before_reading_it(head, status):
+    reading, client = _intake_pair()
+    client.send(head)
+    assert reading.advance() == intake.REFUSE and reading.refusal.startswith(status)
+
+
+def test_the_intake_marks_what_holds_a_thread_while_open():
+    reading, client = _intake_pair()
+    client.send(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert reading.advance() == intake.READY and reading.long_lived

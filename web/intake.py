@@ -61,6 +61,7 @@ class Intake:
         self._idle = idle_s is not None and not self._buffer
         self._deadline = time.monotonic() + (idle_s if self._idle else REQUEST_TIMEOUT_S)
         self._needed = None  # bytes of head and body together, once the head is parsed
+        self._scanned = 0  # bytes of the buffer already searched for the end of the head
         self._max_head = _max_head(conn.cfg)
 
     def expired(self, now):
@@ -127,10 +128,22 @@ class Intake:
 
     def _examine(self):
         if self._needed is None:
+            if not self._head_may_be_whole():
+                return WAIT_READ
             state = self._read_head()
             if state is not None:
                 return state
         return READY if len(self._buffer) >= self._needed else WAIT_READ
+
+    def _head_may_be_whole(self):
+        """Tell whether the bytes that came since the last look end a head, or overflow one.
+
+        Parsing only then keeps the work linear in the bytes received: a head trickled in a
+        byte at a time is parsed once, not once a byte.
+        """
+        start, self._scanned = max(0, self._scanned - 2), len(self._buffer)
+        return (self._buffer.find(b"\n\r\n", start) >= 0 or self._buffer.find(b"\n\n", start) >= 0
+                or len(self._buffer) > self._max_head)
 
     def _read_head(self):
         """Parse the head received so far; return a state, or None when the body comes next."""

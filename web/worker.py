@@ -11,6 +11,7 @@ they can never take the threads that page loads and /healthz need.
 import concurrent.futures
 import errno
 import logging
+import os
 import selectors
 import sys
 import threading
@@ -27,13 +28,14 @@ log = logging.getLogger(__name__)
 
 WORKER_BOOT_ERROR = 3  # gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR
 SWEEP_EVERY_S = 0.25
+ACCEPT_PAUSE_S = 0.5
 
 
 class Connection(TConn):
     """A connection whose request the intake has already read: a thread only parses it."""
 
     def init(self):
-        """Bound the thread's parse: it reads from memory, unless a head fooled the intake."""
+        """Bound the thread's parse, which reads from memory: a safety net, should it not."""
         self.initialized = True
         self.sock.settimeout(intake.REQUEST_TIMEOUT_S)
 
@@ -48,6 +50,7 @@ class SocketIOWorker(ThreadWorker):
         """Set up the intake before gunicorn's loop starts."""
         self._intakes = {}  # file descriptor -> Intake
         self._next_sweep = 0.0
+        self._accept_paused_until = 0.0
         self._tls = gunicorn_sock.ssl_context(self.cfg) if self.cfg.is_ssl else None
         self._max_body = None
         self._lingerer = None  # made in run(), once gunicorn has made the poller
@@ -80,12 +83,23 @@ class SocketIOWorker(ThreadWorker):
         try:
             sock, client = listener.accept()
         except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                # Out of descriptors (worker_connections is set to fit, but files count too):
+                # wait a moment rather than spin on a listener that stays readable.
+                log.warning("out of file descriptors with %d connections; pausing accepts",
+                            self.nr_conns)
+                self._accept_paused_until = time.monotonic() + ACCEPT_PAUSE_S
+                self.set_accept_enabled(False)
+            elif exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
                 raise
             return
         self.nr_conns += 1
         conn = Connection(self.cfg, sock, client, listener.getsockname())
         self._take_in(intake.Intake(conn, self._max_body, tls=self._tls))
+
+    def set_accept_enabled(self, enabled):
+        """Accept again when gunicorn asks, unless accepting is paused (out of descriptors)."""
+        super().set_accept_enabled(enabled and time.monotonic() >= self._accept_paused_until)
 
     def _take_in(self, reading):
         # Registered by descriptor: the TLS handshake swaps the socket object, not its fd.
@@ -150,10 +164,7 @@ class SocketIOWorker(ThreadWorker):
 
     def finish_request(self, conn, fs):
         """Read the connection's next request in the intake, or close it without waiting."""
-        try:
-            keep_alive = fs.result() is True if not fs.cancelled() else False
-        except Exception:  # the thread already logged it
-            keep_alive = False
+        keep_alive = not fs.cancelled() and fs.exception() is None and fs.result() is True
         if not keep_alive:
             self._let_go(conn)
             return
@@ -205,8 +216,6 @@ class SocketIOWorker(ThreadWorker):
 
 def _listening_host(sockets):
     """Point $HOST and $PORT at the first TCP listener, so the token rule sees the real address."""
-    import os
-
     for listener in sockets:
         address = listener.sock.getsockname()
         if isinstance(address, tuple):
