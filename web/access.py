@@ -35,17 +35,17 @@ PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_FORWARDED_HOS
                  "HTTP_X_REAL_IP", "HTTP_CF_CONNECTING_IP")
 
 
-def access_token(config):
+def access_token(config: dict) -> str:
     """Return the token set by flag or environment, else the one kept in the data folder."""
     return config["token"] or stored_token(config["data_dir"] or DEFAULT_DATA_DIR)
 
 
-def token_everywhere(config):
+def token_everywhere(config: dict) -> bool:
     """Tell whether every connection needs the token: yes, unless the server runs --no-token."""
     return not config["no_token"]
 
 
-def needs_token(config, environ):
+def needs_token(config: dict, environ: dict) -> bool:
     """Tell whether this connection must present the token.
 
     Always, loopback included: a port forward (ssh -R, ngrok tcp, socat) makes any client look
@@ -55,7 +55,7 @@ def needs_token(config, environ):
     return token_everywhere(config) or any(header in environ for header in PROXY_HEADERS)
 
 
-def token_matches(expected, auth):
+def token_matches(expected: str, auth) -> bool:
     """Tell whether the Socket.IO `auth` payload carries the expected token."""
     given = auth.get("token") if isinstance(auth, dict) else None
     if not isinstance(given, str):
@@ -70,13 +70,14 @@ def token_matches(expected, auth):
 class Gatekeeper:
     """The token rule in one place for Socket.IO and HTTP: the check, the guessing guard, the log."""
 
-    def __init__(self, config, token, guard=None, refusals=None):
+    def __init__(self, config: dict, token: str, guard: GuessGuard | None = None,
+                 refusals: RefusalLog | None = None):
         self.config = config
         self.token = token
         self.guard = guard or GuessGuard()
         self.refusals = refusals or RefusalLog(log)
 
-    def admit(self, given, environ):
+    def admit(self, given, environ: dict) -> None:
         """Raise ClientError (`unauthorized`, `too_many_tries`) unless this request may pass."""
         if not needs_token(self.config, environ):
             return
@@ -96,7 +97,7 @@ class TooManyTries(ClientError):
 
     code = "too_many_tries"
 
-    def __init__(self, wait_s):
+    def __init__(self, wait_s: float):
         self.retry_after = retry_after(wait_s)
         super().__init__(f"too many wrong tokens from your address: try again in "
                          f"{self.retry_after} s")
@@ -105,7 +106,7 @@ class TooManyTries(ClientError):
         return type(self), (self.retry_after,)
 
 
-def gatekeeper(app):
+def gatekeeper(app) -> Gatekeeper:
     """Return the app's Gatekeeper, made on first use (Socket.IO's connect and the HTTP gate share it)."""
     keeper = app.extensions.get("gatekeeper")
     if keeper is None:
@@ -150,7 +151,7 @@ def lan_addresses():
     return [a for a in found if not ipaddress.ip_address(a).is_loopback]
 
 
-def reachable_hosts(host):
+def reachable_hosts(host: str) -> list[str]:
     """Return the addresses to put in a link for a server listening on `host`."""
     hosts = lan_addresses() if host in ("0.0.0.0", "::", "") else [host]
     return hosts or ["127.0.0.1"]

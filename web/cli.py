@@ -159,7 +159,7 @@ def _serve_eventlet(config, tls):
     return 0
 
 
-def rotate_token(config):
+def rotate_token(config: dict) -> int:
     """Write a new token into the data folder and print its link (`--new-token`)."""
     if config["token"]:
         log.error("the token comes from $ACCESS_TOKEN or --token here: change it there")

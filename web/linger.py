@@ -6,6 +6,7 @@ threaded worker does that read on its main loop, blocking it for up to 2 s per c
 client a second that never closes stalls every accept. Here the reads are the poller's.
 """
 
+import os
 import selectors
 import socket
 import time
@@ -24,13 +25,22 @@ class Lingerer:
     def close(self, sock: socket.socket) -> None:
         """Send FIN, then let the client finish on its own time."""
         try:
-            sock.shutdown(socket.SHUT_WR)
-            sock.setblocking(False)
-            self._poller.register(sock, selectors.EVENT_READ, self._on_readable)
-        except (OSError, ValueError, KeyError):  # closed or reset already: nothing to wait for
+            # Linger on a duplicate of the descriptor, as a plain socket (TLS or not, only bytes
+            # are drained): whoever else closes `sock` meanwhile cannot free its number for the
+            # next accepted connection while the poller still watches it.
+            held = socket.socket(fileno=os.dup(sock.fileno()))
+        except (OSError, ValueError):  # closed already: nothing to wait for
             _close(sock)
             return
-        self._closing[sock] = [time.monotonic() + LINGER_S, 0]
+        _close(sock)
+        try:
+            held.shutdown(socket.SHUT_WR)
+            held.setblocking(False)
+            self._poller.register(held, selectors.EVENT_READ, self._on_readable)
+        except (OSError, ValueError, KeyError):  # reset already: nothing to wait for
+            _close(held)
+            return
+        self._closing[held] = [time.monotonic() + LINGER_S, 0]
 
     def expire(self, now: float) -> None:
         """Close the connections whose time is up."""

@@ -54,7 +54,7 @@ class ScrubSecrets(logging.Filter):
         return True
 
 
-def scrub_server_logs():
+def scrub_server_logs() -> None:
     """Keep secrets out of what gunicorn logs itself: it logs the raw request line of a failed request.
 
     That line is read before this app's middleware runs (from gunicorn's own parse), so it
@@ -66,7 +66,7 @@ def scrub_server_logs():
             logger.addFilter(ScrubSecrets())
 
 
-def given_token(environ):
+def given_token(environ: dict) -> str | None:
     """Return the token a request carries as `Authorization: Bearer` or `?token=`, or None."""
     scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "bearer" and token:
@@ -74,7 +74,7 @@ def given_token(environ):
     return environ.get(ENVIRON_KEY)
 
 
-def may_watch(config, expected, environ):
+def may_watch(config: dict, expected: str, environ: dict) -> bool:
     """Tell whether this request may watch: no token needed here, or it carries the right one."""
     return not needs_token(config, environ) or token_matches(expected,
                                                              {"token": given_token(environ)})

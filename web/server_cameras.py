@@ -43,7 +43,7 @@ def check_cameras(config):
         raise ValueError("--camera runs in threading mode only (the default)")
 
 
-def push_urls(config, token):
+def push_urls(config: dict, token: str) -> list[tuple[str, str]]:
     """Return (name, URL with its key) for each camera that pushes to the server (`ws://`)."""
     found = []
     for spec in config["cameras"]:

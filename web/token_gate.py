@@ -7,6 +7,7 @@ import json
 
 from protocol import ClientError
 
+from .access import Gatekeeper
 from .headers import HEADERS
 from .query_token import given_token
 
@@ -23,7 +24,7 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-def token_gate(wsgi_app, keeper):
+def token_gate(wsgi_app, keeper: Gatekeeper):
     """Wrap `wsgi_app` so a request without the right token is refused before it reaches a route.
 
     A token presented to a public path is checked too (a wrong one is a guess, whatever the

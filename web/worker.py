@@ -104,7 +104,11 @@ class SocketIOWorker(ThreadWorker):
     def _take_in(self, reading):
         # Registered by descriptor: the TLS handshake swaps the socket object, not its fd.
         self._intakes[reading.fd] = reading
-        self.poller.register(reading.fd, selectors.EVENT_READ, partial(self._on_ready, reading))
+        try:
+            self.poller.register(reading.fd, selectors.EVENT_READ, partial(self._on_ready, reading))
+        except KeyError:  # a closed socket's number, reused before its entry was dropped
+            self.poller.unregister(reading.fd)
+            self.poller.register(reading.fd, selectors.EVENT_READ, partial(self._on_ready, reading))
         self._on_ready(reading)  # bytes may be waiting already (pipelined, or inside TLS)
 
     def _on_ready(self, reading, _fd=None):

@@ -82,7 +82,7 @@ class PushCamera:
                  self.path, "?key=… (printed at start)" if self.key else
                  ": no key, anyone who reaches the port may push")
 
-    def url(self, host=None):
+    def url(self, host: str | None = None) -> str:
         """Return the URL a camera pushes to, key included (a secret: print it, never log it)."""
         query = f"?key={self.key}" if self.key else ""
         return f"ws://{host or self.host}:{self.address[1] if self.address else self.port}{self.path}{query}"
@@ -103,7 +103,7 @@ class PushCamera:
         for sock in list(self._active):
             sock.close()
 
-    def take_place(self, peer):
+    def take_place(self, peer: tuple) -> bool:
         """Tell whether a new connection from `peer` may have a thread (counted until it ends)."""
         with self._lock:
             oldest = None
