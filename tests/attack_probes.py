@@ -6,7 +6,10 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from .images import face_jpeg
+from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
 
@@ -166,3 +169,12 @@ def wait_up(server, seconds=90):
         except OSError:
             assert time.monotonic() < deadline, server.log()
             time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def attacked_server(artifacts):
+    """A server of the module's own, so an attack cannot disturb the other files' shared one."""
+    running = ServerProcess(artifacts)
+    wait_up(running)
+    yield running
+    running.stop()

@@ -7,9 +7,8 @@ import pytest
 
 from protocol import MAX_FRAME_BYTES
 
-from .attack_probes import PeakMemory, server_token, wait_up
+from .attack_probes import attacked_server, PeakMemory, server_token  # noqa: F401 (a fixture)
 from .attackers import send_until_closed
-from .server_process import ServerProcess
 
 CAP = 2 * MAX_FRAME_BYTES  # a request body (web/serving.py body_limit)
 HUGE = 300_000_000
@@ -17,11 +16,8 @@ IN_FLIGHT = 8 * 1024 * 1024  # what loopback's socket buffers hold beyond what t
 
 
 @pytest.fixture(scope="module")
-def server(artifacts):
-    running = ServerProcess(artifacts, "--public")
-    wait_up(running)
-    yield running
-    running.stop()
+def server(attacked_server):
+    return attacked_server
 
 
 @pytest.mark.parametrize("path", ["/api/snapshots", "/socket.io/?EIO=4&transport=polling&sid=x"])

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from .attack_probes import HealthProbe, wait_up
+from .attack_probes import attacked_server, HealthProbe  # noqa: F401 (a fixture)
 from .attackers import closing_requests
-from .server_process import ServerProcess
 
 HALF_OPEN = 40
 TRICKLE_S = 12  # one more such client a second, for this long
@@ -19,11 +18,8 @@ HEALTH_S = 1.0
 
 
 @pytest.fixture(scope="module")
-def server(artifacts):
-    running = ServerProcess(artifacts, "--public")
-    wait_up(running)
-    yield running
-    running.stop()
+def server(attacked_server):
+    return attacked_server
 
 
 def test_clients_that_never_close_cannot_stall_the_server(server):

@@ -9,10 +9,9 @@ import pytest
 
 from protocol import MAX_FRAME_BYTES
 
-from .attack_probes import PeakMemory, server_token, wait_up
+from .attack_probes import attacked_server, PeakMemory, server_token  # noqa: F401 (a fixture)
 from .attackers import frame_head, open_websocket, send_message, send_until_closed
 from .images import face_jpeg
-from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
 CAP = 2 * MAX_FRAME_BYTES  # one WebSocket message (web/transport.py)
@@ -24,12 +23,8 @@ NESTED = 50_000
 
 
 @pytest.fixture(scope="module")
-def server(artifacts):
-    """A server that needs the token even on loopback."""
-    running = ServerProcess(artifacts, "--public")
-    wait_up(running)
-    yield running
-    running.stop()
+def server(attacked_server):
+    return attacked_server
 
 
 @pytest.mark.parametrize("joined", [False, True], ids=["before-connect", "after-connect"])
