@@ -68,7 +68,7 @@ def run_load(server, payload, clients=1, fps=None, duration=10.0, settings=None,
     """
     auths = [{"source": name} for name in names] + [None] * (clients - len(names))
     loaders = [LoadClient(server.url, payload, settings, auth) for auth in auths[:clients]]
-    cpu_before, rss = server.cpu_seconds(), []
+    cpu_before, rss = server.cpu_seconds_by_role(), []
     started = time.perf_counter()
     until = started + duration
     threads = [threading.Thread(target=c.run, args=(until, fps), daemon=True) for c in loaders]
@@ -77,7 +77,8 @@ def run_load(server, payload, clients=1, fps=None, duration=10.0, settings=None,
     while any(t.is_alive() for t in threads):
         rss.append(round(server.rss_mb(), 1))
         time.sleep(SAMPLE_EVERY_S)
-    cpu_during = server.cpu_seconds() - cpu_before
+    cpu_after = server.cpu_seconds_by_role()
+    cpu_during = {role: cpu_after[role] - cpu_before[role] for role in cpu_after}
     pss = server.pss_mb()  # every process of the server, warm, shared pages counted once
     for client in loaders:
         client.close()
@@ -105,7 +106,8 @@ def _numbers(loaders, duration, cpu_during, cpu_after_leave, rss, fps):
         "sent": sum(c.sent for c in loaders),
         "dropped": sum(c.sent for c in loaders) - total,
         "max_in_flight": max(c.max_in_flight for c in loaders),
-        "server_cpu_ms_per_frame": round(cpu_during / max(total, 1) * 1000, 2),
+        "server_cpu_ms_per_frame": round(sum(cpu_during.values()) / max(total, 1) * 1000, 2),
+        "pipeline_cpu_ms_per_frame": round(cpu_during["pipeline"] / max(total, 1) * 1000, 2),
         "server_cpu_pct_1s_after_leave": round(cpu_after_leave, 1),
         "server_rss_mb": {"start": rss[0], "max": max(rss), "end": rss[-1]} if rss else {},
     }

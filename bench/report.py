@@ -41,10 +41,11 @@ def load_table(scenarios):
         rows.append([name, r["clients"], r["offered_fps_per_client"], r["delivered_fps_total"],
                      r["fair_share_min"], f"{rt['p50']}/{rt['p95']}/{rt['p99']}",
                      r["latency_trend_ms_per_s"], r["dropped"], r["max_in_flight"],
-                     r["server_cpu_ms_per_frame"], r["server_cpu_pct_1s_after_leave"],
+                     r["server_cpu_ms_per_frame"], r.get("pipeline_cpu_ms_per_frame", ""),
+                     r["server_cpu_pct_1s_after_leave"],
                      "{start}/{max}/{end}".format(**r["server_rss_mb"]), r.get("server_pss_mb", "")])
     header = ["scenario", "clients", "fps each", "fps total", "fair min", "rt p50/95/99 ms",
-              "trend ms/s", "dropped", "in flight", "cpu ms/frame (all processes)", "cpu% after",
+              "trend ms/s", "dropped", "in flight", "cpu ms/frame (all processes)", "of it pipeline", "cpu% after",
               "rss MB", "pss MB (all)"]
     return _table("Load (real server, real Socket.IO clients on 127.0.0.1)", header, rows)
 

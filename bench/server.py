@@ -71,7 +71,14 @@ class ServerProcess:
 
     def cpu_seconds(self):
         """Return the CPU time the server and its pipeline processes have used so far."""
-        return sum(times.user + times.system for times in self._each(psutil.Process.cpu_times))
+        return sum(self.cpu_seconds_by_role().values())
+
+    def cpu_seconds_by_role(self):
+        """Return CPU seconds so far, split into the serving processes' and the pipeline's."""
+        split = {"serving": 0.0, "pipeline": 0.0}
+        for process, times in self._each_with(psutil.Process.cpu_times):
+            split[_role(process)] += times.user + times.system
+        return split
 
     def rss_mb(self):
         """Return the resident memory of the server and its pipeline processes, in MiB."""
@@ -83,10 +90,14 @@ class ServerProcess:
 
     def _each(self, measure):
         """Yield `measure` of the server and each child that is still running."""
-        yield measure(self.process)
+        return (value for _, value in self._each_with(measure))
+
+    def _each_with(self, measure):
+        """Yield (process, `measure` of it) for the server and each child still running."""
+        yield self.process, measure(self.process)
         for child in self.process.children(recursive=True):
             try:
-                yield measure(child)
+                yield child, measure(child)
             except psutil.NoSuchProcess:  # a child that ended since it was listed
                 continue
 
@@ -112,3 +123,12 @@ class ServerProcess:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _role(process):
+    """Whether a server process is a pipeline process (or its fork server) or one that serves."""
+    try:
+        command = " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return "serving"
+    return "pipeline" if "multiprocessing.forkserver" in command else "serving"

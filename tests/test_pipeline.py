@@ -54,6 +54,19 @@ def test_filter_equals_a_reference_mean_filter(device, size):
     assert np.abs(out.astype(int) - reference).max() <= 1
 
 
+@pytest.mark.parametrize("size", [3, 7, 15])
+def test_filter_equals_the_direct_k_by_k_convolution(size):
+    """The two-pass filter gives what one k x k conv2d gave (the filter before it was split)."""
+    frame = sized_face(480, 640)
+    padded = cv2.copyMakeBorder(frame, size // 2, size // 2, size // 2, size // 2, cv2.BORDER_REPLICATE)
+    pixels = torch.from_numpy(padded.astype(np.float32)).permute(2, 0, 1)[None]
+    kernel = torch.full((3, 1, size, size), 1.0 / size ** 2)
+    direct = torch.nn.functional.conv2d(pixels, kernel, groups=3)[0].permute(1, 2, 0).numpy()
+    out = filtered(frame, "cpu", kernel_size=size)
+    difference = np.abs(out.astype(int) - np.rint(direct).astype(int))[1:-1, 1:-1]
+    assert difference.max() <= 1
+
+
 @pytest.mark.parametrize("size", [3, 15])
 def test_a_frame_filtered_in_bands_has_no_seams(size):
     frame = sized_face(720, 1280)  # 720 rows, filtered on the CPU in bands of 200

@@ -3,7 +3,7 @@
 import cv2
 import torch
 
-from pipeline.mean_filter import BAND_PIXELS, KERNEL_SIZES, mean_filter, mean_kernel
+from pipeline.mean_filter import BAND_PIXELS, KERNEL_SIZES, mean_filter
 from pipeline.stage import Flag, Integer, Stage
 
 
@@ -20,20 +20,17 @@ class MeanFilter(Stage):
 
     def setup(self, config):
         self.device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        # Every allowed size is built once here, so no frame pays for a kernel.
-        self.kernels = {k: mean_kernel(k, 3, self.device) for k in KERNEL_SIZES}
         # Bands only pay off on the CPU; a GPU takes the frame whole in one transfer.
         self.band_pixels = BAND_PIXELS if self.device.type == "cpu" else None
 
     def process(self, frame, params, state):
-        kernel = self.kernels[params.size]
         if params.grayscale:
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)[:, :, None]
-            smoothed = mean_filter(gray, kernel[:1], self.band_pixels)
+            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+            smoothed = mean_filter(gray, params.size, self.device, self.band_pixels)
             return cv2.cvtColor(smoothed, cv2.COLOR_GRAY2BGR)
         if params.size == 1:
             return frame
-        return mean_filter(frame, kernel, self.band_pixels)
+        return mean_filter(frame, params.size, self.device, self.band_pixels)
 
     def __repr__(self):
         return f"MeanFilter(device='{self.device}')"
