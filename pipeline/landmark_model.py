@@ -7,6 +7,8 @@ import pathlib
 MODEL_NAME = "shape_predictor_68_face_landmarks.dat"
 ENV_VAR = "LANDMARK_MODEL"
 PROJECT_MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
+# The fork server preloads the landmark model named in this variable (pipeline/preload.py).
+PRELOAD_MODEL_VARIABLE = "PIPELINE_PRELOAD_LANDMARK_MODEL"
 
 
 class ModelNotFound(RuntimeError):

@@ -5,7 +5,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-KERNEL_SIZES = range(1, 16, 2)
 # On the CPU the frame is filtered in bands of about this many pixels. A whole 1280x720 frame
 # as float32 is 11 MB, out of cache, and the convolution then runs slower than in cache-sized
 # bands; 640x480 is unchanged. The output is identical.

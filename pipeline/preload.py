@@ -9,13 +9,15 @@ counted once, instead of one copy each. The model is only read, so the pages sta
 import gc
 import os
 
-import cv2  # noqa: F401  (imported for its pages, like torch below)
+import cv2  # noqa: F401  (imported for its pages, like torch and the modules below)
 import torch  # noqa: F401
 
-from .shared_models import PRELOAD_MODEL_VARIABLE, preload_face_detector, shape_predictor
+from . import faces, mean_filter  # noqa: F401  (the built-in stages import these in setup)
+from .landmark_model import PRELOAD_MODEL_VARIABLE
+from .shared_models import preload_face_detector, shape_predictor
 from .stage_loader import load_stages
 
-load_stages()  # imports the built-in stages and everything they import
+load_stages()  # imports the built-in stages and everything they import at the top
 if os.environ.get(PRELOAD_MODEL_VARIABLE):
     shape_predictor(os.environ[PRELOAD_MODEL_VARIABLE])
     preload_face_detector()

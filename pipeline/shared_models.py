@@ -4,8 +4,6 @@ import threading
 
 import dlib
 
-# The fork server preloads the landmark model named here (pipeline/preload.py).
-PRELOAD_MODEL_VARIABLE = "PIPELINE_PRELOAD_LANDMARK_MODEL"
 _predictors = {}
 _lock = threading.Lock()
 

@@ -6,7 +6,7 @@ import os
 import signal
 
 from pipeline import Pipeline, StageFailed, StreamState, single_threaded_libraries
-from pipeline.shared_models import PRELOAD_MODEL_VARIABLE
+from pipeline.landmark_model import PRELOAD_MODEL_VARIABLE
 from protocol import ClientError
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,8 @@ import torch
 from pipeline import Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model
 from pipeline.faces import MAX_SEARCH_PIXELS
 from pipeline.frame import is_frame
-from pipeline.mean_filter import KERNEL_SIZES
 from pipeline.noise import salt_noise
-from pipeline.stages.filter import MeanFilter
+from pipeline.stages.filter import KERNEL_SIZES, MeanFilter
 
 from .images import face_frame, face_jpeg, redness, reference_lip_masks
 

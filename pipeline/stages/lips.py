@@ -2,7 +2,6 @@
 
 import cv2
 
-from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import recolour
 from pipeline.stage import Colour, Number, Stage
 
@@ -18,11 +17,16 @@ class LipRecolour(Stage):
                       key="lip_strength")
 
     def setup(self, config):
+        # dlib is imported where faces are found: the serving process reads this file only
+        # for its settings, and never loads dlib.
+        from pipeline.faces import FaceFinder, FaceTrack
+
+        self.new_track = FaceTrack
         self.faces = FaceFinder(config.landmark_model, config.detect_width,
                                 config.redetect_every, detectors=config.workers)
 
     def start(self, state):
-        state.faces = FaceTrack()
+        state.faces = self.new_track()
 
     def process(self, frame, params, state):
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
