@@ -38,7 +38,7 @@ class ServerProcess:
 
     _own_data = None
 
-    def __init__(self, *args, log_dir=None, port=None, env=None, entry=SERVER):
+    def __init__(self, *args, log_dir=None, port=None, env=None, entry=SERVER, cwd=ROOT):
         self.token = (env or {}).get(VARIABLE, session_token())
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -51,7 +51,7 @@ class ServerProcess:
             args = (*args, "--data-dir", self._own_data)
         command = [sys.executable, *entry, "--port", str(self.port), *args]
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(command, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
         self.process = psutil.Process(self.proc.pid)
 

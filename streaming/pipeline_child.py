@@ -6,6 +6,7 @@ import os
 import signal
 
 from pipeline import Pipeline, StageFailed, StreamState, single_threaded_libraries
+from pipeline.huge_pages import ask_for_huge_pages
 from pipeline.landmark_model import PRELOAD_MODEL_VARIABLE
 from protocol import ClientError
 
@@ -26,6 +27,8 @@ def _start_method():
     """
     global _context
     if _context is None:
+        # Read by the fork server when it starts, so the model lands on huge pages.
+        ask_for_huge_pages(os.environ)
         _context = multiprocessing.get_context("forkserver")
         _context.set_forkserver_preload(["pipeline.preload"])
     return _context
