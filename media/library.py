@@ -54,7 +54,7 @@ class MediaLibrary:
         with self._lock:
             if len(self.active) >= self.limits.max_recordings:
                 raise MediaError(f"{len(self.active)} recordings are running, the most at once; "
-                                 "stop one first", "too_many_recordings", 429)
+                                 "stop one first", "too_many_recordings")
             media_id = new_id()
             recorder = Recorder(media_id, source, self.store.temp_path(media_id, "recording"),
                                 self.store.path(media_id, "thumbnail"), self.limits,
@@ -84,7 +84,7 @@ class MediaLibrary:
             wait_for(recorder.finished, wait_s, self.sleep)
         row = self.entry(media_id)
         if row is None:
-            raise MediaError("no such recording", "not_found", 404)
+            raise MediaError("no such recording", "not_found")
         return row
 
     def recording_of(self, sid):
@@ -129,7 +129,7 @@ class MediaLibrary:
         quota = self.limits.quota_bytes
         if quota and self._bytes_elsewhere(None) >= quota:
             raise MediaError(f"the disk quota of {self.limits.quota_mb:g} MB for media is full; "
-                             "delete some recordings first", "quota_full", 507)
+                             "delete some recordings first", "quota_full")
 
     # Snapshots -------------------------------------------------------------------------------
 
@@ -166,12 +166,12 @@ class MediaLibrary:
 
 def _refused(exc):
     """Return a MediaError for a tap the stream graph refused (a source at its rendition cap)."""
-    return MediaError(exc.message, exc.code, 429)
+    return MediaError(exc.message, exc.code)
 
 
 def _unknown(source):
-    return MediaError(f"no live shared source named '{source}'", "unknown_source", 404)
+    return MediaError(f"no live shared source named '{source}'", "no_source")
 
 
 def _disk_full():
-    return MediaError(f"cannot record: {writer.DISK_FULL}", "disk_full", 507)
+    return MediaError(f"cannot record: {writer.DISK_FULL}", "disk_full")

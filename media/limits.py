@@ -2,13 +2,11 @@
 
 import dataclasses
 
+from protocol import ClientError
 
-class MediaError(Exception):
-    """A request the library refuses, with a code and the HTTP status that fits it."""
 
-    def __init__(self, message, code, status=400):
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
+class MediaError(ClientError):
+    """A request the library refuses: a ClientError whose HTTP status is its code's."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -53,7 +53,7 @@ class Snapshots:
         with self._lock:
             if self.waiting >= self.limits.max_snapshots:
                 raise MediaError(f"{self.waiting} snapshots are being taken, the most at once; "
-                                 "try again in a moment", "too_many_snapshots", 429)
+                                 "try again in a moment", "too_many_snapshots")
             self.waiting += 1
         try:
             jpeg = self._frame(source, attach)
@@ -74,7 +74,7 @@ class Snapshots:
             handle.detach()
         if tap.jpeg is None:
             raise MediaError(f"no frame came from source '{source}' in "
-                             f"{self.limits.snapshot_wait_s:g} s", "no_frame", 504)
+                             f"{self.limits.snapshot_wait_s:g} s", "no_frame")
         return tap.jpeg
 
     def _save(self, media_id, source, jpeg, row):
@@ -92,4 +92,4 @@ class Snapshots:
             log.error("snapshot of source %s not saved: the disk under %s is full (%.1f MB free)",
                       source, self.store.root, durable.free_mb(self.store.root))
             raise MediaError("the disk is full: free some space (or delete some media) to save "
-                             "snapshots", "disk_full", 507) from None
+                             "snapshots", "disk_full") from None

@@ -13,7 +13,7 @@ import logging
 import threading
 
 from protocol import (CLAIM_RULE, SOURCE_NAME_RULE, ClientError, FrameError,
-                      check_payload, is_claim, is_source_name)
+                      check_payload, error_body, is_claim, is_source_name)
 
 from .client import Client, ClientLimits, Upload
 from .cluster_seat import ClusterSeat
@@ -137,7 +137,7 @@ class StreamHub(SourceEvents, ClusterSeat):
         """Accept a frame into the mailboxes of its source's renditions; return the ack."""
         client = self.clients.get(sid)
         if client is None:
-            return {"error": {"code": "not_connected", "message": "connect before sending frames"}}
+            return {"error": error_body("not_connected", "connect before sending frames")}
         client.touch()
         # Every frame is numbered, so an error about it can say which one it was.
         seq = client.stats.frame_received()

@@ -32,11 +32,11 @@ class SourceEvents:
                 self.graph.unwatch(client)
                 self.cluster.watch(client, name)
                 exc = None
-            elif source is None or form not in FORMS:
-                problem = (f"no shared source named {shown(name)} (a camera is private until its "
-                           f"owner shares it)" if source is None
-                           else "form must be 'bytes' or 'data_url'")
-                exc = ClientError(problem, code="bad_watch")
+            elif source is None:
+                exc = ClientError(f"no shared source named {shown(name)} (a camera is private "
+                                  f"until its owner shares it)", code="no_source")
+            elif form not in FORMS:
+                exc = ClientError("form must be 'bytes' or 'data_url'", code="bad_watch")
             else:
                 try:
                     self.graph.check_room(source, client.settings, client.rendition)

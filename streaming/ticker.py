@@ -3,6 +3,8 @@
 import logging
 import time
 
+from protocol import error_body
+
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +41,7 @@ class StatsTicker:
 
     def _drop_idle(self, client):
         log.info("client %s: idle for %.0f s, disconnecting", client.sid, self.idle_timeout)
-        self.emit("error", {"code": "idle_timeout", "message":
-                            f"nothing sent or watched for {self.idle_timeout:g} s"},
+        self.emit("error", error_body("idle_timeout",
+                                      f"nothing sent or watched for {self.idle_timeout:g} s"),
                   to=client.sid)
         self.kick(client.sid)

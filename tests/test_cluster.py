@@ -154,7 +154,7 @@ def test_a_private_camera_stays_private_across_instances(cluster, viewers):
     time.sleep(3 * HEARTBEAT_S)  # long enough for it to be listed, were it listed
     assert own not in listed(elsewhere)
     refused = elsewhere.sio.call("watch", {"source": own}, timeout=10)
-    assert refused["error"]["code"] == "bad_watch"
+    assert refused["error"]["code"] == "no_source"
 
 
 def test_the_page_works_through_nginx_over_websocket_and_polling(cluster, open_page):

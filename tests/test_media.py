@@ -96,7 +96,7 @@ def test_a_private_or_missing_source_cannot_be_recorded(media_server):
     private.next("settings")
     try:
         status, answer = call("POST", media_server.url + "/api/recordings", {"source": "camera-1"})
-        assert status == 404 and answer["error"]["code"] == "unknown_source"
+        assert status == 404 and answer["error"]["code"] == "no_source"
     finally:
         private.close()
 

@@ -49,7 +49,7 @@ def test_a_camera_is_private_until_shared_and_unsharing_stops_its_viewers(connec
     other.next("settings")
     assert name not in listed(other)
     refused = other.sio.call("watch", {"source": name}, timeout=10)
-    assert refused["error"]["code"] == "bad_watch" and "private" in refused["error"]["message"]
+    assert refused["error"]["code"] == "no_source" and "private" in refused["error"]["message"]
 
     assert camera.sio.call("share", {"shared": True}, timeout=10) == {"shared": True, "viewers": 0}
     assert name in listed(other)
@@ -67,7 +67,7 @@ def test_a_camera_is_private_until_shared_and_unsharing_stops_its_viewers(connec
     camera.send(face_jpeg())
     camera.next("response_back")
     assert other.drain("response_back") == []  # no frame of that camera any more
-    assert other.sio.call("watch", {"source": name}, timeout=10)["error"]["code"] == "bad_watch"
+    assert other.sio.call("watch", {"source": name}, timeout=10)["error"]["code"] == "no_source"
 
 
 def test_share_takes_a_boolean(connect):

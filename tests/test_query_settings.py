@@ -5,7 +5,8 @@ from werkzeug.datastructures import MultiDict
 
 from protocol import SettingsError
 from web.query_settings import settings_from_query
-from web.query_token import ENVIRON_KEY, given_token, hide_query_token
+from web.query_token import hide_query_token
+from web.request_token import ENVIRON_KEY, given_token
 
 
 def test_query_text_becomes_the_settings_types():

@@ -51,7 +51,7 @@ def test_viewers_with_the_same_settings_share_one_processing(connect):
 
 def test_watching_an_unknown_source_is_an_error(client):
     answer = client.sio.call("watch", {"source": "nowhere"}, timeout=10)
-    assert answer["error"]["code"] == "bad_watch"
+    assert answer["error"]["code"] == "no_source"
     assert "nowhere" in client.next("error")["message"]
 
 

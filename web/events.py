@@ -9,7 +9,7 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from protocol import ClientError
 
 from .access import gatekeeper
-from .query_token import given_token
+from .request_token import given_token
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ def _register_connection(socketio, hub):
             # in the broadcast room and receive every `sources` until the sweeper closed it.
             if keeper.refusals.note("internal_error", type(exc).__name__):
                 log.error("the connect handler failed", exc_info=True)
-            raise ConnectionRefused("the server could not take this connection",
-                                    {"code": "internal_error"}) from None
+            failed = ClientError("the server could not take this connection", code="internal_error")
+            raise ConnectionRefused(failed.message, _refusal(failed)) from None
         emit("settings", client.settings.as_dict())
         emit("sources", hub.list_sources())
 
@@ -54,8 +54,7 @@ def _token_of(auth, environ):
     The handshake's is for clients that cannot send an auth payload, such as the seed page
     pointed at `io.connect('http://HOST:9990/?token=…')`.
     """
-    given = auth.get("token")
-    return given if given is not None else given_token(environ)
+    return given_token(environ, auth)
 
 
 def _refusal(exc):

@@ -15,7 +15,6 @@ from flask import request
 from media import MediaError, MediaLibrary, MediaLimits, lock_data_dir, owner_digest
 from media.owners import NOBODY, maker
 from media.store import DEFAULT_DATA_DIR
-from protocol import ClientError
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +68,8 @@ def entry_json(row, token, viewer=NOBODY):
 
 
 def error_json(exc):
-    """Return the error form of a MediaError, as the Socket.IO protocol's errors are."""
-    return {"error": {"code": exc.code, "message": exc.message}}
+    """Return the ack of a refused `record` or `snapshot`: `{"error": {code, message}}`."""
+    return {"error": exc.as_event()}
 
 
 def watched(hub, sid):
@@ -102,12 +101,10 @@ def page_owner(hub, sid, payload):
 def owner_from_auth(auth) -> str:
     """Return the owner digest a connecting page's Socket.IO `auth` carries (its `owner` key).
 
-    For the connect handler: `client.owner = owner_from_auth(auth)`; ClientError if malformed.
+    For the connect handler: `client.owner = owner_from_auth(auth)`; MediaError (a ClientError)
+    if malformed.
     """
-    try:
-        return owner_digest(auth.get("owner") if isinstance(auth, dict) else None)
-    except MediaError as exc:
-        raise ClientError(exc.message, code=exc.code) from None
+    return owner_digest(auth.get("owner") if isinstance(auth, dict) else None)
 
 
 def _checked_private(private, owner):

@@ -4,9 +4,8 @@ import logging
 import re
 import urllib.parse
 
-from .access import needs_token, token_matches
+from .request_token import ENVIRON_KEY
 
-ENVIRON_KEY = "stream.query_token"
 # Secrets a request line or header may carry: the token in a query or a header, a media key.
 SECRETS = re.compile(r"(?i)((?:[?&;]|%3f|%26)(?:token|key)(?:=|%3d)|\bbearer\s+)[^\s&;'\"\\]+")
 # Where gunicorn writes a request line it could not serve ("Error handling request GET /...").
@@ -64,17 +63,3 @@ def scrub_server_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, ScrubSecrets) for f in logger.filters):
             logger.addFilter(ScrubSecrets())
-
-
-def given_token(environ: dict) -> str | None:
-    """Return the token a request carries as `Authorization: Bearer` or `?token=`, or None."""
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return token.strip()
-    return environ.get(ENVIRON_KEY)
-
-
-def may_watch(config: dict, expected: str, environ: dict) -> bool:
-    """Tell whether this request may watch: no token needed here, or it carries the right one."""
-    return not needs_token(config, environ) or token_matches(expected,
-                                                             {"token": given_token(environ)})

@@ -3,20 +3,20 @@
 An allow-list: a route added later (another `/api/…`) is guarded without anyone remembering to.
 """
 
+import http
 import json
 
 from protocol import ClientError
 
 from .access import Gatekeeper
 from .headers import HEADERS
-from .query_token import given_token
+from .request_token import given_token
 
 # Pages and their static parts carry no camera and no secret; their scripts then ask for the
 # rest with the token. /media/files/ takes an item's own key instead (routes/media_api.py), and
 # Socket.IO checks the token in its connect handler (events.py).
 PUBLIC_PATHS = frozenset(("/", "/cameras", "/media", "/healthz", "/favicon.ico"))
 PUBLIC_PREFIXES = ("/static/", "/vendor/", "/media/files/", "/socket.io/")
-STATUS = {"unauthorized": "401 Unauthorized", "too_many_tries": "429 Too Many Requests"}
 
 
 def is_public(path: str) -> bool:
@@ -52,5 +52,6 @@ def _refuse(start_response, exc):
                ("Cache-Control", "no-store"), *HEADERS.items()]
     if getattr(exc, "retry_after", None) is not None:
         headers.append(("Retry-After", str(exc.retry_after)))
-    start_response(STATUS.get(exc.code, "403 Forbidden"), headers)
+    status = http.HTTPStatus(exc.status)  # its code's (protocol/error_codes.py)
+    start_response(f"{status.value} {status.phrase}", headers)
     return [body]

@@ -4,8 +4,7 @@ import threading
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..access import needs_token, token_matches
-from ..query_token import given_token
+from ..request_token import may_watch
 
 blueprint = Blueprint("health", __name__)
 
@@ -17,12 +16,7 @@ def health():
     problem = hub.pipeline.problem()
     if problem is not None:
         return jsonify(ok=False, reason=problem), 503
-    if needs_token(current_app.config["STREAM"], request.environ) and not has_token():
+    if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
+                     request.environ):
         return jsonify(ok=True)
     return jsonify(ok=True, clients=len(hub.clients), threads=threading.active_count())
-
-
-def has_token():
-    """Tell whether the request carries the access token (Authorization: Bearer, or ?token=)."""
-    return token_matches(current_app.config["ACCESS_TOKEN"],
-                         {"token": given_token(request.environ)})

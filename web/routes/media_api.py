@@ -1,7 +1,7 @@
 """The media JSON API, the files it points to and the /media page (README, Recording and media).
 
-Access follows the server's rule: beyond loopback (or through a tunnel) every call needs the
-token as `Authorization: Bearer TOKEN`; a file URL from an entry carries its own key instead,
+Access follows the server's rule: every call needs the token (web/request_token.py reads it,
+`Authorization: Bearer TOKEN` or `?token=`); a file URL from an entry carries its own key instead,
 so `<video>` and `<img>` can load it. A POST must be JSON from the page's own origin, so
 another site cannot make a visitor's browser start or stop anything. Who sees, stops and
 deletes an item follows its maker's owner key, sent as `X-Owner-Key` (media/owners.py).
@@ -16,10 +16,12 @@ from media import MediaError, owner_digest
 from media.owners import can_see, can_stop, made_by
 from media.store import FILE_NAME, KINDS, is_id
 from pipeline import Settings
-from protocol import SOURCE_NAME_RULE, SettingsError, is_source_name
+from protocol import SOURCE_NAME_RULE, ClientError, is_source_name
 
-from ..access import needs_token, origin_checker, token_matches
+from ..access import origin_checker
+from ..http_errors import error_response
 from ..media import entry_json, file_key
+from ..request_token import may_watch
 
 blueprint = Blueprint("media", __name__)
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
@@ -28,18 +30,9 @@ OWNER_HEADER = "X-Owner-Key"
 ROLES = {".mp4": "recording", ".jpg": "snapshot", ".thumb.jpg": "thumbnail"}
 
 
-class Refused(Exception):
-    """An API request answered with an error."""
-
-    def __init__(self, message, code, status=400):
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
-
-
-@blueprint.errorhandler(Refused)
-@blueprint.errorhandler(MediaError)
+@blueprint.errorhandler(ClientError)  # MediaError, and a SettingsError from the body's settings
 def _refused(exc):
-    return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+    return error_response(exc)
 
 
 def _library():
@@ -52,19 +45,16 @@ def _token():
 
 def _check_access():
     """Refuse a caller without the token where the token is needed."""
-    if not needs_token(current_app.config["STREAM"], request.environ):
-        return
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token_matches(_token(), {"token": given}):
-        raise Refused("this server needs its access token: Authorization: Bearer TOKEN",
-                      "unauthorized", 401)
+    if not may_watch(current_app.config["STREAM"], _token(), request.environ):
+        raise MediaError("this server needs its access token: Authorization: Bearer TOKEN",
+                         "unauthorized")
 
 
 def _check_origin():
     """Refuse a change requested from another site's page (scripts send no Origin)."""
     allowed = origin_checker(current_app.config["STREAM"]["allowed_origins"])
     if not allowed(request.headers.get("Origin"), request.environ):
-        raise Refused("requests from other sites are refused", "bad_origin", 403)
+        raise MediaError("requests from other sites are refused", "bad_origin")
 
 
 def _json_body():
@@ -72,24 +62,20 @@ def _json_body():
     _check_origin()
     body = request.get_json(silent=True) if request.is_json else None
     if not isinstance(body, dict):
-        raise Refused("send a JSON object with Content-Type: application/json", "bad_request")
+        raise MediaError("send a JSON object with Content-Type: application/json", "bad_request")
     return body
 
 
 def _source_and_settings(body):
     source = body.get("source")
     if not is_source_name(source):
-        raise Refused(f"source must be a source name: {SOURCE_NAME_RULE}", "bad_source_name")
-    try:
-        settings = Settings().updated(body.get("settings") or {})
-    except SettingsError as exc:
-        raise Refused(exc.message, exc.code) from None
-    return source, settings
+        raise MediaError(f"source must be a source name: {SOURCE_NAME_RULE}", "bad_source_name")
+    return source, Settings().updated(body.get("settings") or {})  # SettingsError: a 400
 
 
 def _checked_id(media_id):
     if not is_id(media_id):
-        raise Refused("an id is 16 hex digits", "bad_id")
+        raise MediaError("an id is 16 hex digits", "bad_id")
     return media_id
 
 
@@ -102,15 +88,15 @@ def _entry(media_id, owner):
     """Return the row of an item the caller may see; others' private items do not exist for it."""
     row = _library().entry(_checked_id(media_id))
     if row is None or not can_see(row, owner):
-        raise Refused("no such item", "not_found", 404)
+        raise MediaError("no such item", "not_found")
     return row
 
 
 def _not_yours(row):
     if row["owner"]:
-        return Refused("only the client that made this item may do that", "not_yours", 403)
-    return Refused("this item was made without an owner key: only the server's operator deletes "
-                   "it (python -m media delete ID)", "not_yours", 403)
+        return MediaError("only the client that made this item may do that", "not_yours")
+    return MediaError("this item was made without an owner key: only the server's operator "
+                      "deletes it (python -m media delete ID)", "not_yours")
 
 
 @blueprint.post("/api/recordings")
@@ -130,7 +116,7 @@ def stop_recording(media_id):
     owner = _owner()
     row = _entry(media_id, owner)
     if row["kind"] != "recording":
-        raise Refused("that item is a snapshot", "not_a_recording", 404)
+        raise MediaError("that item is a snapshot", "not_a_recording")
     if not can_stop(row, owner):
         raise _not_yours(row)
     return jsonify(entry_json(_library().stop(media_id), _token(), owner))
@@ -151,22 +137,22 @@ def list_media():
     _check_access()
     source, kind, owner = request.args.get("source"), request.args.get("kind"), _owner()
     if source is not None and not is_source_name(source):
-        raise Refused(f"source must be a source name: {SOURCE_NAME_RULE}", "bad_source_name")
+        raise MediaError(f"source must be a source name: {SOURCE_NAME_RULE}", "bad_source_name")
     if kind is not None and kind not in KINDS:
-        raise Refused(f"kind is one of {', '.join(KINDS)}", "bad_kind")
-    limit = _number("limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    offset = _number("offset", 0, 0, 10**9)
+        raise MediaError(f"kind is one of {', '.join(KINDS)}", "bad_kind")
+    limit = _number("limit", PAGE_SIZE, 1, MAX_PAGE_SIZE, code="bad_limit")
+    offset = _number("offset", 0, 0, 10**9, code="bad_offset")
     rows, total = _library().store.query(source, kind, limit, offset, viewer=owner)
     items = [entry_json(_library().entry(row["id"]) or row, _token(), owner) for row in rows]
     return jsonify(items=items, total=total, limit=limit, offset=offset)
 
 
-def _number(name, default, low, high):
+def _number(name, default, low, high, code):
     text = request.args.get(name)
     if text is None:
         return default
     if WHOLE_NUMBER.fullmatch(text) is None or not low <= int(text) <= high:
-        raise Refused(f"{name} is a whole number from {low} to {high}", "bad_" + name)
+        raise MediaError(f"{name} is a whole number from {low} to {high}", code)
     return int(text)
 
 
@@ -197,7 +183,7 @@ def media_file(name):
     match = FILE_NAME.fullmatch(name)
     role = ROLES.get(match.group(2)) if match else None
     if role is None:
-        raise Refused("no such file", "not_found", 404)
+        raise MediaError("no such file", "not_found")
     media_id = match.group(1)
     key = request.args.get("key", "")
     keyed = hmac.compare_digest(key.encode(), file_key(_token(), media_id).encode())
@@ -207,10 +193,10 @@ def media_file(name):
     # A private item's file goes only with its entry's key (given to its maker) or the maker's own.
     hidden = row is not None and not keyed and not can_see(row, _owner())
     if row is None or hidden or (role != "thumbnail" and role != row["kind"]):
-        raise Refused("no such file", "not_found", 404)
+        raise MediaError("no such file", "not_found")
     path = _library().store.path(media_id, role)
     if not path.is_file():
-        raise Refused("no such file (a recording's file appears when it stops)", "not_found", 404)
+        raise MediaError("no such file (a recording's file appears when it stops)", "not_found")
     download = request.args.get("download") == "1"
     return send_file(path, conditional=True, as_attachment=download,
                      download_name=f"{row['source']}-{media_id}{match.group(2)}", max_age=0)

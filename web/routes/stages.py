@@ -3,9 +3,11 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from pipeline import current
+from protocol import ClientError
 
 from ..access import UNAUTHORIZED
-from ..query_token import may_watch
+from ..http_errors import error_response
+from ..request_token import may_watch
 
 blueprint = Blueprint("stages", __name__)
 
@@ -16,5 +18,5 @@ def stages():
     # The token gate (token_gate.py) refuses first; this stays true if a route moves outside it.
     if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
                      request.environ):
-        return jsonify(error={"code": "unauthorized", "message": UNAUTHORIZED}), 401
+        return error_response(ClientError(UNAUTHORIZED, code="unauthorized"))
     return jsonify(current().describe())

@@ -8,12 +8,13 @@ import logging
 import select
 import socket
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
 
 from protocol import ClientError, SettingsError, is_source_name, shown
 
+from ..http_errors import error_response
 from ..query_settings import settings_from_query
-from ..query_token import may_watch
+from ..request_token import may_watch
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +29,29 @@ REPEAT_AFTER_S = 5.0
 STALLED_S = 30.0
 
 
-def _error(status, code, message, **extra):
-    return jsonify(error={"code": code, "message": message, **extra}), status
-
-
 def _join(name, stream):
     """Return (board, None) for this request, or (None, an error answer)."""
     config = current_app.config["STREAM"]
     if not may_watch(config, current_app.config["ACCESS_TOKEN"], request.environ):
-        return None, _error(401, "unauthorized", "this server needs its access token: add "
-                            "?token=TOKEN to the URL or send Authorization: Bearer TOKEN")
+        return None, error_response(ClientError(
+            "this server needs its access token: add ?token=TOKEN to the URL or send "
+            "Authorization: Bearer TOKEN", code="unauthorized"))
     try:
         settings = settings_from_query(request.args)
     except SettingsError as exc:
-        return None, _error(400, exc.code, exc.message, setting=getattr(exc, "setting", None))
+        return None, error_response(exc, setting=getattr(exc, "setting", None))
     board = None
     if is_source_name(name):
         try:
             board = current_app.extensions["frame_boards"].join(name, settings, stream=stream)
         except ClientError as exc:
             log.warning("refused a video viewer of %s: %s", name, exc.message)
-            return None, _error(503, exc.code, exc.message)
+            # A player hears 503 for any refusal to serve (renditions too): it retries later.
+            return None, error_response(exc, status=503)
     if board is None:
-        return None, _error(404, "no_source", f"no shared source named {shown(name)} (a camera "
-                            f"is private until its owner shares it)")
+        return None, error_response(ClientError(f"no shared source named {shown(name)} (a camera "
+                                                f"is private until its owner shares it)",
+                                                code="no_source"))
     return board, None
 
 
@@ -134,5 +134,7 @@ def snapshot(name):
     finally:
         boards.leave(board, stream=False)
     if jpeg is None:
-        return _error(503, "no_frame", f"source {name} sent no frame in {SNAPSHOT_WAIT_S:g} s")
+        # 503, not no_frame's 504 (the media API's): to a player the camera is down for now.
+        return error_response(ClientError(f"source {name} sent no frame in {SNAPSHOT_WAIT_S:g} s",
+                                          code="no_frame"), status=503)
     return Response(jpeg, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -4,7 +4,10 @@ import time
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from ..query_token import may_watch
+from protocol import ClientError
+
+from ..http_errors import error_response
+from ..request_token import may_watch
 
 blueprint = Blueprint("wall", __name__)
 
@@ -20,8 +23,8 @@ def cameras():
     """List every shared source, with the fields of the `sources` event."""
     if not may_watch(current_app.config["STREAM"], current_app.config["ACCESS_TOKEN"],
                      request.environ):
-        return jsonify(error={"code": "unauthorized", "message": "this server needs its access "
-                              "token: send Authorization: Bearer TOKEN"}), 401
+        return error_response(ClientError("this server needs its access token: send "
+                                          "Authorization: Bearer TOKEN", code="unauthorized"))
     # Unlike the `sources` event, a shared source that has sent no frame yet is listed too:
     # a --camera that is down belongs on the wall, saying so.
     # In a cluster the other instances' live shared sources are listed too (hub.merged).
