@@ -9,7 +9,6 @@ import urllib.request
 import pytest
 
 from .images import face_jpeg
-from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
 
@@ -172,9 +171,6 @@ def wait_up(server, seconds=90):
 
 
 @pytest.fixture(scope="module")
-def attacked_server(artifacts):
-    """A server of the module's own, so an attack cannot disturb the other files' shared one."""
-    running = ServerProcess(artifacts)
-    wait_up(running)
-    yield running
-    running.stop()
+def attacked_server(shared_server):
+    """The session's server in its default configuration, not the browser tests' one."""
+    return shared_server()

@@ -87,3 +87,11 @@ def send_rate(page, seconds):
     times = page.evaluate("window.__sentFrames")
     assert len(times) >= 2, "the page stopped sending"
     return (len(times) - 1) / ((times[-1] - times[0]) / 1000)
+
+
+def pick_source(page, name):
+    """Pick `name` in the Source list by keyboard focus and selection; wait for its first frame."""
+    page.wait_for_selector(f'#source option[value="{name}"]', state="attached", timeout=FRAME_TIMEOUT_MS)
+    page.focus("#source")
+    page.select_option("#source", name)
+    page.wait_for_selector(f'#processed[data-source="{name}"]', timeout=FRAME_TIMEOUT_MS)

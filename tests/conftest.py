@@ -14,7 +14,7 @@ from bench.access_token import session_token
 from .browser import INSECURE_HOST, PHONE, launch_chromium, with_token, write_y4m
 from .browser_page import COUNT_SENT_FRAMES
 from .images import face_frame
-from .server_process import ServerProcess
+from .server_process import SharedServers
 from .socket_client import RecordingClient
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
@@ -28,25 +28,28 @@ def artifacts():
     return ARTIFACTS
 
 
-def _running_server(artifacts, *args):
-    server = ServerProcess(artifacts, *args).wait_ready()
-    return server
+@pytest.fixture(scope="session")
+def shared_server(artifacts):
+    """Return the session's server for a set of flags (and environment), started on first use.
+
+    Tests that want the same configuration share one server (`shared_server("--max-fps", "5")`);
+    a test that reads the log of a shared server reads it from its own `log_mark()` on.
+    """
+    servers = SharedServers(artifacts)
+    yield servers.get
+    servers.stop_all()
 
 
 @pytest.fixture(scope="session")
-def server(artifacts):
+def server(shared_server):
     """The server in its default (threading) mode; it also answers to the browser tests' host name."""
-    server = _running_server(artifacts, "--allow-host", INSECURE_HOST)
-    yield server
-    server.stop()
+    return shared_server("--allow-host", INSECURE_HOST)
 
 
 @pytest.fixture(scope="session")
-def eventlet_server(artifacts):
+def eventlet_server(shared_server):
     """The server in eventlet mode."""
-    server = _running_server(artifacts, "--async-mode", "eventlet")
-    yield server
-    server.stop()
+    return shared_server("--async-mode", "eventlet")
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ import collections
 import queue
 import threading
 
+import pytest
+import socketio
+
 from bench.access_token import with_token
 from bridge.socketio_client import InOrderClient
 
@@ -66,3 +69,13 @@ class RecordingClient:
         for a close frame the server already sent; a daemon thread absorbs that wait.
         """
         threading.Thread(target=self.sio.disconnect, daemon=True).start()
+
+
+def refusal(url, auth):
+    """Try to connect with `auth` (and the run's token); return the connect_error payload."""
+    sio = socketio.Client(reconnection=False)
+    errors = []
+    sio.on("connect_error", errors.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        sio.connect(url, auth=with_token(auth), transports=["websocket"], wait_timeout=10)
+    return errors[0]

@@ -14,8 +14,7 @@ from .bridge_harness import Rig, assert_recoloured_face, unique_name, wait_until
 from .cluster_harness import Cluster, RedisServer, instance, kill_hard, need
 from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
 from .server_process import ROOT
-from .socket_client import RecordingClient
-from .test_privacy import refusal
+from .socket_client import RecordingClient, refusal
 
 TOKEN = "cluster-test-token"  # through nginx every client needs one, as it would in production
 WAIT_S = 60
@@ -169,8 +168,7 @@ def test_the_page_works_through_nginx_over_websocket_and_polling(cluster, open_p
 
 
 def test_a_page_on_the_other_instance_watches_the_camera(cluster, rig, open_page):
-    from .browser_page import frame_after, lip_redness_gain, shown_seq
-    from .test_page import pick_source
+    from .browser_page import frame_after, lip_redness_gain, pick_source, shown_seq
     name, _, _ = bridged_camera(rig)
     elsewhere = cluster.other(cluster.holder(name))
     page = open_page(f"{elsewhere.url}/#token={TOKEN}")
@@ -266,8 +264,7 @@ def test_an_instance_starts_without_redis_and_joins_when_it_comes(artifacts, tmp
 
 def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_factory, viewers,
                                                         open_page):
-    from .browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, lip_redness_gain, png_frame
-    from .test_page import pick_source
+    from .browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, lip_redness_gain, pick_source, png_frame
     cluster = Cluster(artifacts, tmp_path_factory.mktemp("dying"), TOKEN)
     rig = Rig(cluster.proxy.url)
     try:

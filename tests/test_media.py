@@ -16,13 +16,9 @@ KEEPS_OWNER_KEY = f"localStorage.setItem('owner-key', {OWNER_KEY!r});"
 
 
 @pytest.fixture(scope="module")
-def media_server(artifacts, tmp_path_factory):
-    """A server whose data folder is a fresh temporary one."""
-    data_dir = tmp_path_factory.mktemp("media-data")
-    server = ServerProcess(artifacts, "--data-dir", str(data_dir)).wait_ready()
-    server.data_dir = data_dir
-    yield server
-    server.stop()
+def media_server(shared_server):
+    """The session's default server; its data folder is a temporary one of its own."""
+    return shared_server()
 
 
 def record(server, source, seconds, publisher, headers=None):

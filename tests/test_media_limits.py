@@ -8,7 +8,6 @@ import pytest
 
 from .images import face_frame, jpeg
 from .media_helpers import call
-from .server_process import ServerProcess
 from .socket_client import RecordingClient
 
 BAD_VALUES = {
@@ -20,10 +19,8 @@ BAD_VALUES = {
 
 
 @pytest.fixture(scope="module")
-def limits_server(artifacts, tmp_path_factory):
-    server = ServerProcess(artifacts, "--data-dir", str(tmp_path_factory.mktemp("limits"))).wait_ready()
-    yield server
-    server.stop()
+def limits_server(shared_server):
+    return shared_server()
 
 
 def test_a_bad_query_value_is_a_400_with_a_clear_error(limits_server):

@@ -9,8 +9,8 @@ import pytest
 import socketio
 
 from .browser import DESKTOP, INSECURE_HOST, PHONE
-from .browser_page import (FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, send_rate,
-                           shown_seq, stamp_share, start_camera, wait_connected)
+from .browser_page import (FRAME_TIMEOUT_MS, frame_after, lip_redness_gain, pick_source,
+                           send_rate, shown_seq, stamp_share, start_camera, wait_connected)
 from .images import face_frame, face_jpeg
 from .server_process import ServerProcess
 from .socket_client import RecordingClient
@@ -287,14 +287,6 @@ def publish(server):
     yield make
     for source in sources:
         source.stop()
-
-
-def pick_source(page, name):
-    """Pick `name` in the Source list by keyboard focus and selection; wait for its first frame."""
-    page.wait_for_selector(f'#source option[value="{name}"]', state="attached", timeout=FRAME_TIMEOUT_MS)
-    page.focus("#source")
-    page.select_option("#source", name)
-    page.wait_for_selector(f'#processed[data-source="{name}"]', timeout=FRAME_TIMEOUT_MS)
 
 
 NARROW = {"width": 360, "height": 740}

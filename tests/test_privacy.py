@@ -6,13 +6,12 @@ import time
 import pytest
 import socketio
 
-from bench.access_token import with_token
 from protocol import ClientError
 from streaming.names import NameRegistry
 
 from .images import face_jpeg
 from .server_process import ServerProcess
-from .socket_client import RecordingClient
+from .socket_client import RecordingClient, refusal
 
 
 def listed(client):
@@ -31,16 +30,6 @@ def page_like(connect):
     camera.send(face_jpeg())
     camera.next("response_back")
     return camera, own_name(camera)
-
-
-def refusal(url, auth):
-    """Try to connect with `auth` (and the run's token); return the connect_error payload."""
-    sio = socketio.Client(reconnection=False)
-    errors = []
-    sio.on("connect_error", errors.append)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(url, auth=with_token(auth), transports=["websocket"], wait_timeout=10)
-    return errors[0]
 
 
 def test_a_camera_is_private_until_shared_and_unsharing_stops_its_viewers(connect):

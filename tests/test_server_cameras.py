@@ -13,8 +13,7 @@ from bridge.simulator import MjpegCameraSimulator, PushCameraSimulator, load_jpe
 
 from .bridge_harness import WAIT_S, assert_recoloured_face, wait_until
 from .server_process import ROOT, ServerProcess, free_port
-from .socket_client import RecordingClient
-from .test_privacy import refusal
+from .socket_client import RecordingClient, refusal
 from .watch_harness import get, mjpeg_frame
 
 FPS = 10.0

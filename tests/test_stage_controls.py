@@ -229,21 +229,15 @@ def test_the_drawn_view_choice_puts_the_steps_side_by_side(open_page, stages_ser
     page.wait_for_selector(".preview", state="hidden", timeout=FRAME_TIMEOUT_MS)
     assert page.input_value("#view") == "stages"
 
-TOKEN = "stage-controls-token"
-
-
-def test_without_the_token_the_controls_say_so_and_come_once_it_is_given(open_page, artifacts):
-    guarded = ServerProcess(artifacts, "--public", env={"ACCESS_TOKEN": TOKEN}).wait_ready()
-    try:
-        page = open_page(guarded.url, token=False)  # as without the printed link
-        page.wait_for_selector('#notice [data-kind="stages"]', timeout=FRAME_TIMEOUT_MS)
-        assert "access token" in page.inner_text("#notice")
-        assert page.locator("#processing input").count() == 0
-        page.fill("#token", TOKEN)
-        page.press("#token", "Enter")
-        wait_connected(page)
-        page.wait_for_selector("#processing .switch input", state="attached", timeout=FRAME_TIMEOUT_MS)
-        page.wait_for_selector('#notice [data-kind="stages"]', state="detached", timeout=FRAME_TIMEOUT_MS)
-        assert page.locator("#stage-times th").count() > 2
-    finally:
-        guarded.stop()
+def test_without_the_token_the_controls_say_so_and_come_once_it_is_given(open_page, shared_server):
+    guarded = shared_server()  # it wants the run's token, as every server does
+    page = open_page(guarded.url, token=False)  # as without the printed link
+    page.wait_for_selector('#notice [data-kind="stages"]', timeout=FRAME_TIMEOUT_MS)
+    assert "access token" in page.inner_text("#notice")
+    assert page.locator("#processing input").count() == 0
+    page.fill("#token", guarded.token)
+    page.press("#token", "Enter")
+    wait_connected(page)
+    page.wait_for_selector("#processing .switch input", state="attached", timeout=FRAME_TIMEOUT_MS)
+    page.wait_for_selector('#notice [data-kind="stages"]', state="detached", timeout=FRAME_TIMEOUT_MS)
+    assert page.locator("#stage-times th").count() > 2
