@@ -17,7 +17,7 @@ class FrameBoards:
     """
 
     def __init__(self, attach, max_streams, sleep=None, on_change=None):
-        # hub.attach_tap (cluster_seat.py): a source here or on another instance, one code path.
+        # hub.attach_tap (directory.py): a source here or on another instance, one code path.
         self.attach = attach
         self.max_streams = max_streams
         self.streams = 0

@@ -1,220 +1,202 @@
-"""Clients, their sources and renditions, and the events that change them.
+"""The stream hub: the one public API for clients, sources and renditions, and the events that change them.
 
-Every client publishes its frames as a source and watches one source (its own by
-default). A source is private to its owner until shared; a name belongs to one
-publisher (names.py). Viewers of a source are grouped by settings into renditions;
-each rendition has a one-slot mailbox, so the newest frame wins. Workers (workers.py)
-do the processing; nothing here does CPU work. What changes when several instances share
-sources (names held cluster-wide, the merged list, taps on remote sources) is cluster_seat.py's.
+Every client publishes its frames as a source and watches one source (its own by default).
+Viewers of a source are grouped by settings into renditions; each rendition has a one-slot
+mailbox, so the newest frame wins. Workers (workers.py) do the processing; nothing here does
+CPU work. Each idea is a part of its own, and the hub only joins them:
+
+    registry.py   who is connected, and the sources and names they hold
+    intake.py     frames coming in, rate-limited, into the renditions' mailboxes
+    viewing.py    watch, settings, share and status
+    announcer.py  the `sources` list, at most twice a second
+    directory.py  where sources and names live beyond this instance (the cluster, or nowhere)
 """
 
-import itertools
 import logging
-import threading
+import time
+from typing import Callable
 
-from protocol import (CLAIM_RULE, SOURCE_NAME_RULE, ClientError, FrameError,
-                      check_payload, error_body, is_claim, is_source_name)
+from pipeline import Settings
+from protocol import ClientError, error_body
 
+from .announcer import Announcer
 from .client import Client, ClientLimits, Upload
-from .cluster_seat import ClusterSeat
+from .delivery import Delivery
+from .directory import Directory, LocalDirectory, attach_tap
 from .graph import SourceGraph
-from .names import NAME_GRACE_S, NameRegistry
-from .source_events import SourceEvents
-from .rate_limit import TokenBucket
-from .source import Source
+from .intake import FrameIntake
+from .names import NAME_GRACE_S
+from .registry import SETTINGS_BURST, ClientRegistry  # noqa: F401 (SETTINGS_BURST: for tests)
+from .replies import reject
+from .runtime import Runtime
+from .source import Rendition, Source
+from .tap import Tap, TapHandle
 from .ticker import StatsTicker
+from .viewing import Viewing
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
-# Each settings change may start a rendition (a pipeline run per frame, a face search from
-# scratch): a slider dragged sends a few a second, a script churning them must wait.
-SETTINGS_PER_S, SETTINGS_BURST = 4.0, 8
 
-
-class StreamHub(SourceEvents, ClusterSeat):
+class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
-    def __init__(self, pipeline, runtime, emit, unsent_frames, kick, workers=2, stats_interval=1.0,
-                 limits=ClientLimits(), name_grace_s=NAME_GRACE_S):
-        self.pipeline = pipeline
-        self.emit = emit
+    def __init__(self, pipeline, runtime: Runtime, emit: Callable[..., object],
+                 unsent_frames: Callable[[str], int], kick: Callable[[str], object],
+                 workers: int = 2, stats_interval: float = 1.0,
+                 limits: ClientLimits = ClientLimits(), name_grace_s: float = NAME_GRACE_S,
+                 directory: Directory | None = None):
+        self.pipeline = pipeline  # a Pipeline, or PipelineProcesses running it in children
         self.runtime = runtime
+        self.emit = emit
+        self.kick = kick  # sid -> None: close that client's connection
         self.limits = limits
-        self.clients = {}
+        self.directory = directory if directory is not None else LocalDirectory()
         self.graph = SourceGraph(emit, limits.max_renditions)
-        self.sources = self.graph.sources
-        self.names = NameRegistry(name_grace_s)
-        self.pool = WorkerPool(pipeline, runtime, emit, unsent_frames, self._report_bad_frame, workers)
-        self._lock = self.graph.lock
-        self._announce_lock = threading.Lock()  # guards when `sources` was last sent
-        self._announced_at, self._announce_pending = 0.0, False
-        self._names = itertools.count(1)
-        self.kick = kick
+        self.sources = self.graph.sources  # name -> Source
+        self.registry = ClientRegistry(self.graph, self.directory, limits, name_grace_s)
+        self.clients = self.registry.clients  # sid -> Client
+        self.announcer = Announcer(self.list_sources, emit, runtime)
+        self.pool = WorkerPool(pipeline, runtime, Delivery(emit, unsent_frames),
+                               self._report_bad_frame, workers)
+        self.intake = FrameIntake(self.graph, self.pool, limits, runtime, emit,
+                                  self.announce_sources)
+        self.viewing = Viewing(self.graph, self.directory, self.clients, emit,
+                               self.announce_sources)
         self.ticker = StatsTicker(self.clients, runtime, emit, kick, limits.idle_timeout,
                                   stats_interval)
 
-    def start(self):
-        """Start the workers and the stats ticker."""
+    def start(self) -> None:
+        """Start the workers, the stats ticker and the directory."""
         self.pool.start()
         self.ticker.start()
-        self._start_cluster()
+        self.directory.start(self)
 
-    def stop(self):
+    def stop(self) -> None:
         """Ask the workers and the ticker to exit, then close the pipeline (its processes, if any)."""
         self.ticker.stop()
-        self._stop_cluster()
+        self.directory.stop()
         self.pool.stop()
         self.pipeline.close()
 
-    # Connections ---------------------------------------------------------------------
+    # Socket.IO events (web/events.py) -------------------------------------------------------
 
-    def connect(self, sid, requested_name=None, claim=None):
-        """Register a client publishing as `requested_name` (or a generated name).
+    def connect(self, sid: str, requested_name: str | None = None,
+                claim: str | None = None) -> Client:
+        """Register a client publishing as `requested_name` (named: shared), else a generated name."""
+        return self.registry.connect(sid, requested_name, claim)
 
-        A client that names itself publishes on purpose, so its source is shared; its `claim`
-        (a secret it keeps across reconnects) wins the name back while it is still held.
-        """
-        if requested_name is not None and not is_source_name(requested_name):
-            raise ClientError(f"a source name is {SOURCE_NAME_RULE}", code="bad_source_name")
-        if claim is not None and not is_claim(claim):
-            raise ClientError(f"a name claim is {CLAIM_RULE}", code="bad_claim")
-        named = requested_name is not None
-        name = requested_name if named else self._free_name()
-        claim = claim if named else None
-        if named:
-            with self._lock:
-                # Refused here first: a duplicate must not touch the holder's cluster-wide name.
-                self.names.check(name, claim)
-        # A generated name is held cluster-wide too, so no publisher elsewhere can take it.
-        self.take_cluster_name(name, sid, claim)
-        try:
-            return self._connect(sid, name, claim, shared=named)
-        except ClientError:
-            self.release_cluster_name(name, sid)
-            raise
-
-    def _connect(self, sid, name, claim, shared):
-        with self._lock:
-            if len(self.clients) >= self.limits.max_clients:
-                raise ClientError(f"server busy: {len(self.clients)} clients are connected, the "
-                                  f"most it takes; try again later", code="server_busy")
-            moved_from = self.names.take(name, sid, claim)
-            previous = self.sources.get(name)
-            if previous is not None:
-                # The same publisher reconnected before its old connection was seen to drop.
-                log.info("source %s moves from %s to %s", name, moved_from, sid)
-                self.graph.close_source(previous)
-            client = self.clients[sid] = Client(
-                sid, name, bucket=TokenBucket(self.limits.max_fps),
-                settings_bucket=TokenBucket(SETTINGS_PER_S, SETTINGS_BURST))
-            self.sources[name] = Source(name, sid, shared=shared)
-            self.graph.watch(client, self.sources[name])
-        return client
-
-    def disconnect(self, sid):
+    def disconnect(self, sid: str) -> None:
         """Forget a client and close its source; its viewers fall back to their own sources."""
-        with self._lock:
-            client = self.clients.pop(sid, None)
-            if client is None:
-                return
-            watched = client.rendition.source if client.rendition is not None else None
-            self.graph.unwatch(client)
-            source = self.sources.get(client.source_name)
-            owned = source is not None and source.owner_sid == sid
-            if owned:
-                self.graph.close_source(source)
-            self.names.release(client.source_name, sid)
-        self._cluster_left(client)
-        # The list changes if a listed source left, or a listed source lost a viewer.
-        if (owned and source.frames > 0) or (watched is not None and watched is not source
-                                             and watched.frames > 0):
-            self._announce_sources()
+        if self.registry.disconnect(sid):
+            self.announce_sources()
 
-    # Events ----------------------------------------------------------------------------
-
-    def receive(self, sid, payload):
+    def receive(self, sid: str, payload: object) -> dict:
         """Accept a frame into the mailboxes of its source's renditions; return the ack."""
         client = self.clients.get(sid)
         if client is None:
             return {"error": error_body("not_connected", "connect before sending frames")}
-        client.touch()
-        # Every frame is numbered, so an error about it can say which one it was.
-        seq = client.stats.frame_received()
-        if not client.bucket.take():
-            answer = self.reject(client, ClientError(
-                f"more than {self.limits.max_fps:g} frames a second (big frames count as several); "
-                f"this frame was dropped", code="rate_limited"), seq)
-            # Not reading this connection until its rate allows a frame again pushes back on the
-            # sender through TCP, so a flood costs the server what it may spend, not what it sends.
-            self.runtime.sleep(client.bucket.wait_s())
-            return answer
-        try:
-            client.form = check_payload(payload, self.limits.max_frame_bytes)
-        except FrameError as exc:
-            return self.reject(client, exc, seq)
-        source = self.sources.get(client.source_name)
-        if source is None or source.owner_sid != sid:
-            return self.reject(client, ClientError(
-                f"source '{client.source_name}' moved to a newer connection of its publisher",
-                code="source_taken"), seq)
-        first = source.frames == 0
-        upload = Upload(payload, seq, bucket=client.bucket)
-        upload.charge_received()
-        for rendition in source.publish(upload):
-            self.pool.submit(rendition)
-        if first:
-            self._announce_sources()
-        return {"seq": seq}
+        return self.intake.receive(client, payload)
 
-    def update_settings(self, sid, changes):
+    def update_settings(self, sid: str, changes: object) -> dict:
         """Apply a partial settings update atomically; return the settings in force."""
+        return self.viewing.update_settings(self._touched(sid), changes)
+
+    def watch(self, sid: str, request: object) -> dict:
+        """Switch a client to another source (None: its own); return the ack."""
+        return self.viewing.watch(self._touched(sid), request)
+
+    def share(self, sid: str, request: object) -> dict:
+        """Share the client's own source with everyone, or stop (its viewers fall back); ack."""
+        return self.viewing.share(self._touched(sid), request)
+
+    def set_status(self, sid: str, status: object) -> dict:
+        """Record a source's own report (e.g. a bridge's camera went stale) and tell its viewers."""
+        return self.viewing.set_status(self._touched(sid), status)
+
+    def list_sources(self) -> list[dict]:
+        """Return the live shared sources: those shared that have sent at least one frame."""
+        return self.directory.merged(self.local_sources())
+
+    def reject(self, client: Client, exc: ClientError, seq: int | None = None) -> dict:
+        """Tell a client what was wrong with its input (naming the frame), log it, return the ack."""
+        return reject(self.emit, client, exc, seq)
+
+    # Sources without a client (a --camera: local_source.py), taps, and the list ------------
+
+    def open_source(self, name: str, sid: str) -> Source:
+        """Add shared source `name` for publisher `sid`; raise ClientError `source_taken`."""
+        return self.registry.open_source(name, sid)
+
+    def close_source(self, name: str, sid: str) -> None:
+        """Remove source `name` if `sid` still publishes it, and free its name."""
+        self.registry.close_source(name, sid)
+
+    def publish(self, source: Source, upload: Upload) -> None:
+        """File a frame in `source`'s mailboxes and wake a worker for each rendition."""
+        self.intake.publish(source, upload)
+
+    def tell_status(self, source: Source, state: str, message: str) -> None:
+        """Record a source's live/stale state and tell its viewers and everyone's list."""
+        self.viewing.tell_status(source, state, message)
+
+    def attach_tap(self, name: str, settings: Settings, tap: Tap,
+                   sid: str | None = None) -> TapHandle | None:
+        """Feed `tap` the frames of `name`, here or elsewhere; a handle, or None (see directory.py)."""
+        return attach_tap(self.graph, self.directory, name, settings, tap, sid)
+
+    def merged(self, entries: list[dict]) -> list[dict]:
+        """Return list entries of this instance's sources with those elsewhere added."""
+        return self.directory.merged(entries)
+
+    def watched_elsewhere(self, sid: str) -> str | None:
+        """Return the source on another instance that `sid` watches, or None."""
+        return self.directory.watching(sid)
+
+    def announce_sources(self) -> None:
+        """Send everyone the sources list again, soon (a count or a state changed)."""
+        self.announcer.announce()
+
+    # Called by the directory (streaming/cluster): this instance's own sources ---------------
+
+    def local_sources(self) -> list[dict]:
+        """Return the `sources` list entries of this instance's live shared sources."""
+        return self.graph.listed(time.monotonic())
+
+    def offered_names(self) -> list[str]:
+        """Return the names of this instance's live shared sources (others may ask for them)."""
+        with self.graph.lock:
+            return [s.name for s in self.sources.values() if s.shared and s.frames > 0]
+
+    def has_source(self, name: str) -> bool:
+        """Tell whether shared source `name` is on this instance."""
+        return self.graph.visible_to(name) is not None
+
+    def attach_here(self, name: str, settings: Settings, tap: Tap) -> TapHandle | None:
+        """Feed `tap` a shared source of this instance only; None if it has none by that name."""
+        rendition = self.graph.attach(name, settings, tap)
+        return TapHandle(self.graph.detach, tap, rendition) if rendition is not None else None
+
+    def lose_source(self, name: str) -> None:
+        """Close source `name`: its name is held elsewhere now, so its publisher's frames are refused."""
+        with self.graph.lock:
+            source = self.sources.get(name)
+            if source is not None:
+                self.graph.close_source(source)
+
+    def place_viewers(self, name: str, viewers: list[Client], state: str, message: str) -> None:
+        """Put viewers of `name`, whose stream from elsewhere ended, here or back home."""
+        self.viewing.place_viewers(name, viewers, state, message)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _touched(self, sid):
+        """Return the client `sid` (KeyError if unknown), noted as active for the idle timeout."""
         client = self.clients[sid]
         client.touch()
-        try:
-            if not client.settings_bucket.take():
-                raise ClientError(f"more than {SETTINGS_PER_S:g} settings changes a second; this "
-                                  "one was not applied", code="rate_limited")
-            settings = client.settings.updated(changes)
-            with self._lock:
-                if client.rendition is not None:
-                    self.graph.check_room(client.rendition.source, settings, client.rendition)
-                client.settings = settings
-                if client.rendition is not None:
-                    self.graph.watch(client, client.rendition.source)
-                else:
-                    self._rewatch_remote(client)
-        except ClientError as exc:
-            answer = self.reject(client, exc)
-            answer["settings"] = client.settings.as_dict()
-            return answer
-        return {"settings": settings.as_dict()}
+        return client
 
-    def evict(self, sid, exc):
-        """Tell a client why, then close its connection (its name was taken elsewhere, say)."""
-        self.emit("error", exc.as_event(), to=sid)
-        self.kick(sid)
-
-    def reject(self, client, exc, seq=None):
-        """Tell a client what was wrong with its input (naming the frame), log it, return the ack.
-
-        The log gets one line per client and error code a minute, so a client repeating
-        a bad input cannot fill the disk.
-        """
-        client.stats.errors += 1
-        held = client.log_gate.allow(exc.code)
-        if held is not None:
-            log.warning("client %s: %s: %.200s%s", client.sid, exc.code, exc.message,
-                        f" ({held} more since the last line)" if held else "")
-        event = exc.as_event()
-        if seq is not None:
-            event["seq"] = seq
-        self.emit("error", event, to=client.sid)
-        return {"error": event}
-
-    # Helpers -----------------------------------------------------------------------------
-
-    def _report_bad_frame(self, rendition, upload, exc):
+    def _report_bad_frame(self, rendition: Rendition, upload: Upload, exc: ClientError):
         """Tell a source's sender that its frame could not be processed (once per upload)."""
         owner = self.clients.get(rendition.source.owner_sid)
         if owner is not None and not upload.error_reported:

@@ -8,26 +8,38 @@ watches nothing itself: with no viewer its frames cost nothing but a mailbox che
 
 import logging
 import secrets
+import threading
+from typing import TYPE_CHECKING, Protocol
 
-from protocol import ClientError, FrameError, check_payload
+from protocol import FrameError, check_payload
 
 from .client import Upload
 from .source import Source
 
+if TYPE_CHECKING:
+    from .hub import StreamHub
+
 log = logging.getLogger(__name__)
+
+
+class FrameSlot(Protocol):
+    """Where a camera reader leaves its newest frame (bridge/latest.py's LatestJpeg)."""
+
+    def take(self, timeout: float) -> bytes | None:
+        """Return the newest frame, waiting up to `timeout` s; None if none came."""
 
 
 class LocalSource:
     """Publishes the frames a reader puts in a slot into the hub, as shared source `name`."""
 
-    def __init__(self, hub, name):
+    def __init__(self, hub: "StreamHub", name: str):
         self.hub = hub
         self.name = name
         # Never a Socket.IO sid: events addressed to it reach nobody.
         self.sid = f"server-camera:{name}:{secrets.token_hex(4)}"
         self.sent = self.refused = self.timeouts = 0
         self.connects = 1
-        self.source = None
+        self.source: Source | None = None
 
     def __repr__(self):
         return f"LocalSource({self.name!r})"
@@ -35,30 +47,22 @@ class LocalSource:
     processed = property(lambda self: self.sent,
                          doc="Frames taken: all that were sent, as no link drops any.")
 
-    def open(self):
+    def open(self) -> "LocalSource":
         """Take the name and add the source; raise ClientError `source_taken` if it is held.
 
         In a cluster the name is held across every instance, as a named client's is.
         """
-        hub = self.hub
-        hub.take_cluster_name(self.name, self.sid)  # talks to Redis, so outside the lock
-        try:
-            with hub.graph.lock:
-                hub.names.take(self.name, self.sid)
-                self.source = hub.sources[self.name] = Source(self.name, self.sid, shared=True)
-        except ClientError:
-            hub.release_cluster_name(self.name, self.sid)
-            raise
+        self.source = self.hub.open_source(self.name, self.sid)
         return self
 
-    def run(self, slot, stop):
+    def run(self, slot: FrameSlot, stop: threading.Event) -> None:
         """Publish the newest frame in `slot` until `stop` is set (a thread's body)."""
         while not stop.is_set():
             frame = slot.take(timeout=0.25)
             if frame is not None:
                 self.publish(frame)
 
-    def publish(self, jpeg):
+    def publish(self, jpeg: bytes) -> None:
         """File one camera frame in the source's mailboxes and wake a worker for each."""
         try:
             check_payload(jpeg, self.hub.limits.max_frame_bytes)
@@ -70,27 +74,18 @@ class LocalSource:
         if source is None:  # closed while the reader was still running
             return
         self.sent += 1
-        first = source.frames == 0
-        for rendition in source.publish(Upload(jpeg, self.sent)):
-            self.hub.pool.submit(rendition)
-        if first:
-            self.hub.announce_sources()
+        self.hub.publish(source, Upload(jpeg, self.sent))
 
-    def set_status(self, state, message):
+    def set_status(self, state: str, message: str) -> None:
         """Record live/stale, as a bridge's `source_status` does, and tell the viewers."""
         source = self.source
         if source is None:
             return
         self.hub.tell_status(source, state, message)
 
-    def close(self):
+    def close(self) -> None:
         """Remove the source: its viewers fall back, its HTTP streams end, the name frees."""
-        hub, source = self.hub, self.source
-        if source is None:
+        if self.source is None:
             return
-        with hub.graph.lock:
-            if hub.sources.get(self.name) is source:
-                hub.graph.close_source(source)
-            hub.names.release(self.name, self.sid)
-        hub.release_cluster_name(self.name, self.sid)
+        self.hub.close_source(self.name, self.sid)
         self.source = None

@@ -9,44 +9,48 @@ workers: a rendition's frames all go to the child that holds its stage states.
 
 import logging
 
-from pipeline import StageFailed
-from protocol import ClientError, image_bytes, in_form
+from typing import Callable
 
+from pipeline import StageFailed
+from protocol import ClientError, image_bytes
+
+from .client import Upload
+from .delivery import Delivery
 from .pipeline_child import ChildFailed, ChildHung
+from .runtime import Runtime
+from .source import Rendition
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
 INTERNAL_ERROR = ClientError("the server failed on this frame; the next one may do better",
                              code="internal_error")
-# More than one frame still unsent to a viewer means it is slow.
-MAX_UNSENT_FRAMES = 1
 
 
 class WorkerPool:
     """`size` workers running the pipeline for whichever rendition has a frame waiting."""
 
-    def __init__(self, pipeline, runtime, emit, unsent_frames, on_bad_frame, size):
-        self.pipeline = pipeline
+    def __init__(self, pipeline, runtime: Runtime, delivery: Delivery,
+                 on_bad_frame: Callable[[Rendition, Upload, ClientError], None], size: int):
+        self.pipeline = pipeline  # a Pipeline, or PipelineProcesses with its lanes
         self.runtime = runtime
-        self.emit = emit
-        self.unsent_frames = unsent_frames  # sid -> frames not yet written to its socket
-        self.on_bad_frame = on_bad_frame  # (rendition, Upload, ClientError) -> None
+        self.delivery = delivery
+        self.on_bad_frame = on_bad_frame
         lanes = len(getattr(pipeline, "lanes", ())) or 1
         self.size = max(size, lanes)  # every lane has a worker
         self._ready = [runtime.make_queue() for _ in range(lanes)]
 
-    def start(self):
+    def start(self) -> None:
         """Start the workers, spread over the lanes."""
         for index in range(self.size):
             self.runtime.start_task(self._work, self._ready[index % len(self._ready)])
 
-    def stop(self):
+    def stop(self) -> None:
         """Ask every worker to exit once it is idle."""
         for index in range(self.size):
             self._ready[index % len(self._ready)].put(_STOP)
 
-    def submit(self, rendition):
+    def submit(self, rendition: Rendition) -> None:
         """Queue a rendition whose mailbox just got a frame and that no worker holds."""
         self._ready[self.pipeline.lane_for(rendition.state)].put(rendition)
 
@@ -99,18 +103,5 @@ class WorkerPool:
     def _deliver(self, rendition, upload, result):
         meta = {**result.info, "seq": upload.seq, "ms": round(result.timings["total"], 2),
                 "source": rendition.source.name}
-        forms = {}
-        for viewer in list(rendition.viewers.values()):
-            # A slow viewer is skipped rather than queued behind, so it gets the newest frame
-            # once it catches up. One frame of slack keeps a busy machine's late writer thread
-            # from counting as slow.
-            if self.unsent_frames(viewer.sid) > MAX_UNSENT_FRAMES:
-                viewer.stats.dropped += 1
-                continue
-            if viewer.form not in forms:
-                forms[viewer.form] = in_form(result.jpeg, viewer.form)
-            viewer.stats.frame_delivered(result.timings)
-            viewer.touch()  # watching a live source is activity, though it sends nothing
-            self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
-        for tap in list(rendition.taps):
-            tap.deliver(result.jpeg, meta)
+        self.delivery.deliver(list(rendition.viewers.values()), list(rendition.taps), result.jpeg,
+                              meta, result.timings)

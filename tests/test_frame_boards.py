@@ -1,5 +1,6 @@
 """Frame boards (streaming/frame_board*.py): newest frame wins for HTTP viewers, one rendition per settings."""
 
+import functools
 import threading
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from pipeline import Settings
 from protocol import ClientError
 from streaming.frame_board import FrameBoard
-from streaming.cluster_seat import ClusterSeat
+from streaming.directory import LocalDirectory, attach_tap
 from streaming.frame_boards import MAX_SNAPSHOTS, FrameBoards
 from streaming.graph import SourceGraph
 from streaming.source import Source
@@ -15,9 +16,7 @@ from streaming.source import Source
 
 def attach_to(graph):
     """Return the hub's attach_tap for `graph` alone (one instance, no cluster)."""
-    seat = ClusterSeat()
-    seat.graph = graph
-    return seat.attach_tap
+    return functools.partial(attach_tap, graph, LocalDirectory())
 
 
 @pytest.fixture

@@ -25,8 +25,7 @@ class PageClient(RecordingClient):
 
 def fake_hub(rendition=None, remote=None):
     client = types.SimpleNamespace(rendition=rendition, settings="its settings")
-    cluster = types.SimpleNamespace(watching=lambda sid: remote)
-    return types.SimpleNamespace(clients={"sid": client}, cluster=cluster)
+    return types.SimpleNamespace(clients={"sid": client}, watched_elsewhere=lambda sid: remote)
 
 
 def rendition_of(name, shared):

@@ -24,7 +24,7 @@ from .hosts import host_check
 from .media import build_library
 from .packet_guard import guard_packets
 from .pings import share_ping_timer
-from .scale_out import join_cluster, queue_options
+from .scale_out import directory_for, queue_options
 from .serving import body_limit, without_websocket_compression
 from .socketio_glue import runtime_for, serialize_packets, unsent_events
 from .transport import cap_websockets
@@ -82,8 +82,8 @@ def make_hub(socketio, pipeline, config):
     hub = StreamHub(pipeline, runtime, socketio.emit, unsent_events(socketio, "response_back"),
                     kick=socketio.server.disconnect, workers=config["workers"],
                     stats_interval=config["stats_interval"], limits=limits,
-                    name_grace_s=config["name_grace"])
-    join_cluster(socketio, hub, runtime, config)
+                    name_grace_s=config["name_grace"],
+                    directory=directory_for(socketio, runtime, config))
     return hub
 
 

@@ -84,7 +84,7 @@ def watched(hub, sid):
     rendition = client.rendition
     if rendition is not None:
         return rendition.source.name, client.settings, not rendition.source.shared
-    remote = hub.cluster.watching(sid) if hub.cluster is not None else None
+    remote = hub.watched_elsewhere(sid)
     if remote is None:
         raise MediaError("this page shows no source right now; pick one and try again",
                          "nothing_shown")

@@ -10,6 +10,9 @@ cluster's own channels instead (streaming/cluster), where the newest frame wins.
 import logging
 
 from streaming.cluster import Cluster
+from streaming.directory import Directory, LocalDirectory
+
+from .socketio_glue import unsent_events
 
 # python-socketio's queue logs every retry while Redis is down; the cluster logs one line.
 QUEUE_LOGGER = "camera.socketio_queue"
@@ -40,9 +43,10 @@ def emits_stay_here(socketio):
     manager.emit = emit_here
 
 
-def join_cluster(socketio, hub, runtime, config):
-    """Make `hub` share its sources through the message queue's Redis, if one is set."""
+def directory_for(socketio, runtime, config) -> Directory:
+    """Return where the hub's sources and names live: here alone, or across the queue's Redis."""
     if not config["message_queue"]:
-        return
+        return LocalDirectory()
     emits_stay_here(socketio)
-    hub.join_cluster(Cluster(hub, config["message_queue"], config["port"], runtime))
+    return Cluster(config["message_queue"], config["port"], runtime, socketio.emit,
+                   unsent_events(socketio, "response_back"), config["name_grace"])

@@ -5,24 +5,34 @@ viewers watch each remote one) with a short expiry, refreshes its names and its 
 for frames, and reads everyone else's records. A dead instance stops writing, so its
 sources leave every list when its record expires. Redis being down changes nothing for
 this instance's own clients: the last list known stays until Redis answers again.
+
+The Cluster is the hub's Directory across instances (streaming/directory.py): the hub asks it
+about names and remote sources, and it reads and changes the hub through its public API only.
 """
 
 import json
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING, Callable
 
+from pipeline import Settings
 from protocol import GONE
 
-from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, MIN_BEAT_S, POKE_CHANNEL, PREFIX,
-                   SUBSCRIPTION_TTL_S, instance_id, instance_key, subscriptions_key)
+from ..client import Client
+from ..runtime import Runtime
+from ..tap import Tap
+from .keys import (HEARTBEAT_S, INSTANCE_TTL_S, MIN_BEAT_S, POKE_CHANNEL, SUBSCRIPTION_TTL_S,
+                   instance_id, instance_key, subscriptions_key)
 from .link import RedisLink
 from .names import ClusterNames
 from .outbox import Outbox
-from .counts import merge, tally
-from .places import place_viewers
 from .publisher import Publisher
-from .relay import Relay
+from .relay import Relay, View
+from .roster import Roster
+
+if TYPE_CHECKING:
+    from ..hub import StreamHub
 
 log = logging.getLogger(__name__)
 
@@ -30,35 +40,36 @@ log = logging.getLogger(__name__)
 class Cluster:
     """Shares a hub's sources and viewers with the other instances through Redis."""
 
-    def __init__(self, hub, url, port, runtime):
-        self.hub = hub
+    def __init__(self, url: str, port: int, runtime: Runtime, emit: Callable[..., object],
+                 unsent_frames: Callable[[str], int], name_grace_s: float):
         self.runtime = runtime
         self.link = RedisLink(url)
         self.instance = instance_id(port)
-        self.names = ClusterNames(self.link, self.instance, hub.names.grace_s)
+        self.name_prefix = f"camera-{self.instance.rsplit(':', 1)[-1]}"  # unique cluster-wide
+        self.names = ClusterNames(self.link, self.instance, name_grace_s)
         self.publisher = Publisher(self.link, runtime.start_task)
         # A viewer here asking for a new stream wakes this heartbeat, which pokes the others,
         # so the first frame comes in a few ms rather than after two heartbeats.
         self._wake = threading.Event()
         self._asked = set()  # the requests for frames last written
-        self.relay = Relay(self.link, hub.emit, hub.pool.unsent_frames, runtime.start_task,
+        self.relay = Relay(self.link, emit, unsent_frames, runtime.start_task,
                            self._ended, on_poke=self._wake.set)
-        self.remote = {}  # name -> its `sources` entry, for sources on other instances
-        self._watchers = {}  # name -> viewers on other instances
-        self._players = {}  # name -> MJPEG players on other instances
-        self.outbox = Outbox(hub.graph, self.publisher)  # frames this instance sends out
+        self.roster = Roster(self.instance, self.relay)
+        self.hub = None  # the StreamHub served, from start()
+        self.outbox = None  # frames this instance sends out, from start()
         self._shown = None  # what the list looked like when last announced
-        self._trust_after = 0.0  # (monotonic) when Redis's records are complete again
         self._running = False
 
-    def start(self):
-        """Start the heartbeat, the publisher and the relay."""
+    def start(self, hub: "StreamHub") -> None:
+        """Serve `hub`: start the heartbeat, the publisher and the relay."""
+        self.hub = hub
+        self.outbox = Outbox(hub, self.publisher)
         self._running = True
         self.publisher.start()
         self.relay.start()
         self.runtime.start_task(self._beat_loop)
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop, and take this instance's record out at once rather than at its expiry."""
         self._running = False
         self._wake.set()
@@ -69,48 +80,55 @@ class Cluster:
         except self.link.down_errors:
             pass  # it expires by itself
 
-    # Called by the hub ------------------------------------------------------------------
+    # The Directory, as the hub asks it ------------------------------------------------------
 
-    def lists(self, name):
+    def take_name(self, name: str, sid: str, claim: str | None = None) -> None:
+        """Hold `name` for `sid` across the cluster; raise ClientError `source_taken`."""
+        self.names.take(name, sid, claim)
+
+    def release_name(self, name: str, sid: str) -> None:
+        """Let go of a name `take_name` took for `sid`."""
+        self.names.release(name, sid)
+
+    def lists(self, name: object) -> bool:
         """Tell whether `name` is a live shared source on another instance."""
-        return isinstance(name, str) and name in self.remote
+        return self.roster.lists(name)
 
-    def watch(self, client, name):
+    def watch(self, client: Client, name: str) -> None:
         """Make `client` a viewer of `name`, a source on another instance (see lists)."""
         self.relay.watch(client, name)
         self._wake.set()  # asks for the new settings' frames, and withdraws the old request
 
-    def unwatch(self, client):
+    def unwatch(self, client: Client) -> None:
         """Take `client` off any remote source."""
         self.relay.unwatch(client)
         self._wake.set()  # so the request it leaves is withdrawn now
 
-    def watching(self, sid):
+    def watching(self, sid: str) -> str | None:
         """Return the remote source `sid` watches, or None."""
         return self.relay.watching(sid)
 
-    def attach(self, name, settings, tap):
-        """Feed `tap` the frames of `name` from its instance (None if none lists it): attach_tap."""
+    def attach(self, name: str, settings: Settings, tap: Tap) -> View | None:
+        """Feed `tap` the frames of `name` from its instance (None if none lists it)."""
         # Waking the heartbeat asks for the frames at once, so a snapshot's first frame is in time.
         view = self.relay.attach(name, settings, tap) if self.lists(name) else None
         self._wake.set()
         return view
 
-    def detach(self, tap, view):
+    def detach(self, tap: Tap, view: View) -> None:
         """Stop feeding a tap that `attach` fed."""
         self.relay.detach(tap, view)
         self._wake.set()
 
-    def left(self, client):
+    def left(self, client: Client) -> None:
         """Forget a client that disconnected: what it watched here and the name it held."""
         self.relay.unwatch(client)
         self.names.release(client.source_name, client.sid)
         self._wake.set()
 
-    def merged(self, local):
+    def merged(self, entries: list[dict]) -> list[dict]:
         """Return the `sources` list: this instance's entries and the others', viewers summed."""
-        return merge(local, self.remote, (self._watchers, self.relay.counts()),
-                     (self._players, self.relay.counts(players=True)))
+        return self.roster.merged(entries)
 
     # The heartbeat ----------------------------------------------------------------------
 
@@ -119,9 +137,7 @@ class Cluster:
         while self._running:
             started = time.monotonic()
             if failing:
-                # Redis may have come back empty: until every instance has written its record
-                # again, a source missing from Redis is not taken to have left.
-                self._trust_after = started + INSTANCE_TTL_S
+                self.roster.distrust()
             try:
                 self._beat()
                 self.link.ok()
@@ -139,7 +155,7 @@ class Cluster:
         redis = self.link.redis
         seconds, micros = redis.time()
         now_ms = seconds * 1000 + micros // 1000
-        record = {"sources": self.hub.graph.listed(time.monotonic()),
+        record = {"sources": self.hub.local_sources(),
                   "watching": self.relay.counts(), "playing": self.relay.counts(players=True)}
         asked = set(self.relay.wanted())
         with redis.pipeline(transaction=False) as pipe:
@@ -159,57 +175,33 @@ class Cluster:
         self._asked = asked
         for name in self.names.refresh():
             self._lost_name(name)
-        self._read_records()
+        self.roster.read(redis)
         self.outbox.serve(redis, now_ms)
         self._settle_views()
-        shown = (sorted((e["name"], e.get("state")) for e in self.remote.values()),
-                 sorted(self._watchers.items()), sorted(self._players.items()),
-                 sorted(self.relay.counts().items()),
-                 sorted(self.relay.counts(players=True).items()))
+        shown = self.roster.shown()
         if shown != self._shown:
             self._shown = shown
-            self.hub._announce_sources()
-
-    def _read_records(self):
-        redis = self.link.redis
-        keys = [k for k in redis.scan_iter(match=f"{PREFIX}instance:*", count=500)
-                if k.decode() != instance_key(self.instance)]
-        # A record may expire between the scan and the read.
-        records = [json.loads(raw) for raw in (redis.mget(keys) if keys else []) if raw is not None]
-        remote = {}
-        for entry in (entry for record in records for entry in record.get("sources", [])):
-            remote.setdefault(entry["name"], entry)
-        if time.monotonic() < self._trust_after:
-            remote = {**self.remote, **remote}
-        self.remote = remote
-        self._watchers, self._players = tally(records, "watching"), tally(records, "playing")
+            self.hub.announce_sources()
 
     def _lost_name(self, name):
-        """Close a local source whose name another instance holds now, and tell its publisher.
+        """Close a local source whose name another instance holds now.
 
         Its own publisher reconnecting elsewhere, or another that took the name while Redis
         was unreachable: either way this connection may not publish under it any more, and
-        is told so rather than refused frame after frame.
+        each frame it still sends is refused with `source_taken` (the hub's intake).
         """
-        with self.hub.graph.lock:
-            source = self.hub.sources.get(name)
-            if source is not None:
-                self.hub.graph.close_source(source)
         log.info("source %s is held on another instance now", name)
-        if source is not None:
-            self.hub.evict(source.owner_sid, ClientError(
-                f"the source name '{name}' is held on another instance now (taken there while "
-                "the instances could not reach each other, or by your own reconnect); "
-                "reconnect, with another name if it stays taken", code="source_taken"))
+        self.hub.lose_source(name)
 
     # Remote viewers -----------------------------------------------------------------------
 
     def _settle_views(self):
         """Move viewers of a remote source that is now here; send those of one that left home."""
         for name in {name for name, _ in self.relay.wanted()}:
-            if self.hub.graph.visible_to(name) is not None or name not in self.remote:
+            if self.hub.has_source(name) or not self.roster.lists(name):
                 self.relay.end_taps(name, GONE, "the source moved or disconnected")
                 self._ended(name, self.relay.take_viewers(name), GONE, "the source disconnected")
 
     def _ended(self, name, viewers, state, message):
-        place_viewers(self.hub, name, viewers, state, message)
+        # Called on the relay's thread too, when a source's instance ends its stream.
+        self.hub.place_viewers(name, viewers, state, message)

@@ -3,11 +3,16 @@
 import json
 import logging
 
+from typing import TYPE_CHECKING
+
 from pipeline import Settings
 from protocol import ClientError, SettingsError
 
 from .keys import frames_channel, subscriptions_key
-from .publisher import ChannelTap
+from .publisher import ChannelTap, Publisher
+
+if TYPE_CHECKING:
+    from ..hub import StreamHub
 
 log = logging.getLogger(__name__)
 
@@ -17,16 +22,15 @@ MAX_REFUSED_LOGGED = 64  # bad requests logged once each; a flood of them logs n
 class Outbox:
     """Keeps a tap on each rendition that viewers on other instances ask for, and no others."""
 
-    def __init__(self, graph, publisher):
-        self.graph = graph
+    def __init__(self, hub: "StreamHub", publisher: Publisher):
+        self.hub = hub  # read and changed through its public API only
         self.publisher = publisher
-        self.taps = {}  # (name, settings text) -> (ChannelTap, Rendition)
+        self.taps = {}  # (name, settings text) -> (ChannelTap, TapHandle)
         self._refused = set()
 
-    def serve(self, redis, now_ms):
+    def serve(self, redis, now_ms: int) -> None:
         """Read the live requests for this instance's sources; attach and detach taps to match."""
-        with self.graph.lock:
-            names = [s.name for s in self.graph.sources.values() if s.shared and s.frames > 0]
+        names = self.hub.offered_names()
         with redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.zremrangebyscore(subscriptions_key(name), "-inf", now_ms)
@@ -34,11 +38,11 @@ class Outbox:
             answers = pipe.execute()[1::2]
         wanted = {(name, member.decode().split("|", 1)[1])
                   for name, members in zip(names, answers) for member in members}
-        for key, (tap, rendition) in list(self.taps.items()):
+        for key, (tap, handle) in list(self.taps.items()):
             if tap.ended or key not in wanted:
                 del self.taps[key]
                 if not tap.ended:
-                    self.graph.detach(tap, rendition)
+                    handle.detach()
         for name, text in wanted - set(self.taps):
             self._attach(name, text)
 
@@ -55,9 +59,9 @@ class Outbox:
             return
         tap = ChannelTap(frames_channel(name, text), self.publisher)
         try:
-            rendition = self.graph.attach(name, settings, tap)
+            handle = self.hub.attach_here(name, settings, tap)
         except ClientError as exc:  # the source is processed in as many ways as it may be
             self._log_refused(name, text, exc)
             return
-        if rendition is not None:
-            self.taps[(name, text)] = (tap, rendition)
+        if handle is not None:
+            self.taps[(name, text)] = (tap, handle)

@@ -2,15 +2,19 @@
 
 Viewers of one source with the same settings share a view, and a view listens on one
 frames channel. Each frame that arrives goes to every viewer that keeps up; a viewer with a
-frame still unsent is skipped, so the newest frame wins here as on the source's instance.
+frame still unsent is skipped, so the newest frame wins here as on the source's instance
+(the same Delivery as a worker's, delivery.py).
 """
 
 import logging
 import threading
+from typing import Callable
 
-from protocol import in_form
+from pipeline import Settings
 
-from ..workers import MAX_UNSENT_FRAMES
+from ..client import Client
+from ..delivery import Delivery
+from ..tap import Tap
 from .keys import POKE_CHANNEL, frames_channel, read_message, settings_text
 
 log = logging.getLogger(__name__)
@@ -21,40 +25,42 @@ POLL_S = 0.2  # how soon a new view starts listening
 class View:
     """One remote source with one set of settings, and the local viewers who watch it."""
 
-    def __init__(self, name, text):
+    def __init__(self, name: str, text: str):
         self.name = name
         self.settings_text = text
         self.channel = frames_channel(name, text)
-        self.viewers = {}  # sid -> Client
-        self.taps = set()  # non-client consumers here (graph.py's tap interface)
+        self.viewers: dict[str, Client] = {}
+        self.taps: set[Tap] = set()  # non-client consumers here
         self.frames = 0
 
 
 class Relay:
     """Listens on the frames channels this instance's viewers need and hands frames out."""
 
-    def __init__(self, link, emit, unsent_frames, start_task, on_end, on_poke=lambda: None):
-        self.link = link
-        self.emit = emit
-        self.unsent_frames = unsent_frames
+    def __init__(self, link, emit: Callable[..., object], unsent_frames: Callable[[str], int],
+                 start_task: Callable[..., object],
+                 on_end: Callable[[str, list[Client], str, str], None],
+                 on_poke: Callable[[], None] = lambda: None):
+        self.link = link  # the RedisLink (link.py)
+        self.delivery = Delivery(emit, unsent_frames)
         self.start_task = start_task
-        self.on_end = on_end  # (name, [clients], state, message) -> None
+        self.on_end = on_end
         self.on_poke = on_poke  # another instance changed what it asks for
         self.views = {}  # channel -> View
         self._by_sid = {}  # sid -> View
         self._lock = threading.Lock()
         self._running = False
 
-    def start(self):
+    def start(self) -> None:
         """Start listening."""
         self._running = True
         self.start_task(self._run)
 
-    def stop(self):
+    def stop(self) -> None:
         """Let the listening thread exit."""
         self._running = False
 
-    def watch(self, client, name):
+    def watch(self, client: Client, name: str) -> None:
         """Make `client` a viewer of remote source `name`, with its own settings."""
         text = settings_text(client.settings)
         with self._lock:
@@ -66,18 +72,18 @@ class Relay:
             view.viewers[client.sid] = client
             self._by_sid[client.sid] = view
 
-    def unwatch(self, client):
+    def unwatch(self, client: Client) -> str | None:
         """Take `client` off any remote source; return the name it watched, or None."""
         with self._lock:
             view = self._leave(client.sid)
         return view.name if view is not None else None
 
-    def watching(self, sid):
+    def watching(self, sid: str) -> str | None:
         """Return the remote source `sid` watches, or None."""
         view = self._by_sid.get(sid)
         return view.name if view is not None else None
 
-    def attach(self, name, settings, tap):
+    def attach(self, name: str, settings: Settings, tap: Tap) -> View:
         """Feed `tap` the frames of remote source `name` processed with `settings`; return its view."""
         text = settings_text(settings)
         with self._lock:
@@ -87,13 +93,13 @@ class Relay:
             view.taps.add(tap)
         return view
 
-    def detach(self, tap, view):
+    def detach(self, tap: Tap, view: View) -> None:
         """Stop feeding `tap`; the view goes once nothing watches it."""
         with self._lock:
             view.taps.discard(tap)
             self._drop_if_unused(view)
 
-    def take_viewers(self, name):
+    def take_viewers(self, name: str) -> list[Client]:
         """Remove and return every viewer of remote source `name` (it left, or came here)."""
         with self._lock:
             viewers = [c for v in list(self.views.values()) if v.name == name
@@ -102,7 +108,7 @@ class Relay:
                 self._leave(client.sid)
         return viewers
 
-    def end_taps(self, name, state, message):
+    def end_taps(self, name: str, state: str, message: str) -> None:
         """End every tap on remote source `name`: it left, or moved (its consumers ask again)."""
         with self._lock:
             taps = [t for v in list(self.views.values()) if v.name == name for t in v.taps]
@@ -112,7 +118,7 @@ class Relay:
         for tap in taps:
             tap.end(state, message)
 
-    def counts(self, players=False):
+    def counts(self, players: bool = False) -> dict[str, int]:
         """Return {source name: viewers here}, or its MJPEG `players` here (as Source.describe)."""
         with self._lock:
             found = {}
@@ -122,7 +128,7 @@ class Relay:
                 found[view.name] = found.get(view.name, 0) + count
             return found
 
-    def wanted(self):
+    def wanted(self) -> list[tuple[str, str]]:
         """Return [(source name, settings text)] this instance needs frames of."""
         with self._lock:
             return [(v.name, v.settings_text) for v in self.views.values()]
@@ -194,15 +200,4 @@ class Relay:
             return
         jpeg, meta = first, second
         view.frames += 1
-        for tap in taps:
-            tap.deliver(jpeg, meta)
-        forms = {}
-        for viewer in viewers:
-            if self.unsent_frames(viewer.sid) > MAX_UNSENT_FRAMES:
-                viewer.stats.dropped += 1  # slow here: skipped, never queued behind
-                continue
-            if viewer.form not in forms:
-                forms[viewer.form] = in_form(jpeg, viewer.form)
-            viewer.stats.frame_delivered({"total": meta.get("ms", 0.0)})
-            viewer.touch()
-            self.emit("response_back", (forms[viewer.form], meta), to=viewer.sid)
+        self.delivery.deliver(viewers, taps, jpeg, meta, {"total": meta.get("ms", 0.0)})
