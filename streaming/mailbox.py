@@ -11,14 +11,12 @@ class Mailbox:
     in threading mode and among eventlet green threads alike.
     """
 
-    capacity = 1  # frames kept waiting; a benchmark's reference may keep them all (None)
-
     def __init__(self):
         self._lock = threading.Lock()
-        self._waiting = collections.deque(maxlen=self.capacity)
+        self._waiting = collections.deque(maxlen=1)
         self._scheduled = False
 
-    def put(self, item):
+    def put(self, item: object) -> tuple[bool, bool]:
         """Store `item`; return (needs scheduling, whether a waiting item was replaced)."""
         with self._lock:
             replaced = len(self._waiting) == self._waiting.maxlen
@@ -28,18 +26,18 @@ class Mailbox:
             self._scheduled = True
             return True, replaced
 
-    def take(self):
+    def take(self) -> object | None:
         """Remove and return the oldest waiting item (None if there is none)."""
         with self._lock:
             return self._waiting.popleft() if self._waiting else None
 
-    def finish(self):
+    def finish(self) -> bool:
         """Mark the current item done; return True if another is waiting and needs scheduling."""
         with self._lock:
             self._scheduled = bool(self._waiting)
             return self._scheduled
 
-    def clear(self):
+    def clear(self) -> None:
         """Drop whatever is waiting, as on disconnect."""
         with self._lock:
             self._waiting.clear()

@@ -15,13 +15,11 @@ class Rendition:
     face track), so five viewers with the same settings cost one pipeline run.
     """
 
-    mailbox_class = Mailbox  # a benchmark may swap in another queueing policy (bench/seed_style.py)
-
     def __init__(self, source, settings):
         self.source = source
         self.settings = settings
         self.state = StreamState.seeded()
-        self.mailbox = self.mailbox_class()
+        self.mailbox = Mailbox()
         self.viewers = {}  # sid -> Client
         self.taps = set()  # non-client consumers of its frames (see graph.py)
         self.closed = False
