@@ -4,17 +4,21 @@ One catalogue is in use per process (`use`), built from the same PipelineConfig 
 server and in each pipeline process, so a Settings means the same thing on both sides.
 """
 
+from __future__ import annotations
+
 import functools
 import threading
+from collections.abc import Iterable
 
 from protocol import SettingsError, shown
 
 from .config import PipelineConfig
+from .stage import Stage
 from .stage_loader import StageError, load_stages, where
-from .stage_settings import Choice, Flag, Integer
+from .stage_settings import Choice, Flag, Integer, Setting, Value
 
 # Settings of the output rather than of a stage.
-OUTPUT_SETTINGS = {
+OUTPUT_SETTINGS: dict[str, Setting] = {
     "jpeg_quality": Integer(1, 100, default=75, label="Return JPEG quality", key="jpeg_quality"),
     "view": Choice([("processed", "Processed frame"), ("stages", "Stages side by side")],
                    default="processed", label="View", key="view"),
@@ -24,7 +28,13 @@ OUTPUT_SETTINGS = {
 class Catalogue:
     """The stages in running order and every setting's key, default and check."""
 
-    def __init__(self, stages, config):
+    stages: tuple[type[Stage], ...]  # in running order
+    unavailable: dict[str, str]  # a stage's name -> why it cannot run with this config
+    switches: dict[str, Flag]  # a stage's name -> the flag that turns it on
+    settings: dict[str, Setting]  # every key a client may set -> its setting
+    defaults: dict[str, Value]  # every key -> its value in `Settings()`
+
+    def __init__(self, stages: Iterable[type[Stage]], config: PipelineConfig):
         self.stages = tuple(stages)
         self.unavailable = {cls.name: reason for cls in self.stages
                             if (reason := cls.unavailable(config))}
@@ -40,14 +50,14 @@ class Catalogue:
         for name in self.unavailable:
             self.defaults[name] = False  # a stage that cannot run is never on by default
 
-    def _add(self, key, setting, cls):
+    def _add(self, key: str, setting: Setting, cls: type[Stage] | None) -> None:
         if key in self.settings:
             owner = f"stage '{cls.name}' at {where(cls)}" if cls else "the output"
             raise StageError(f"{owner} declares the setting '{key}', which another stage "
                              "or setting already uses; give it another key")
         self.settings[key] = setting
 
-    def check(self, key, value):
+    def check(self, key: str, value: object) -> Value:
         """Return `value` checked for setting `key`; raise SettingsError naming what is wrong."""
         setting = self.settings.get(key)
         if setting is None:
@@ -61,11 +71,11 @@ class Catalogue:
             raise SettingsError(f"stage '{key}' cannot run on this server: {self.unavailable[key]}")
         return value
 
-    def describe(self):
+    def describe(self) -> dict[str, list[dict[str, object]]]:
         """Return the stages and their settings as the page draws them (GET /api/stages)."""
-        stages = []
+        stages: list[dict[str, object]] = []
         for cls in self.stages:
-            entry = {"name": cls.name, "label": self.switches[cls.name].label,
+            entry: dict[str, object] = {"name": cls.name, "label": self.switches[cls.name].label,
                      "description": cls.description(), "enabled": self.defaults[cls.name],
                      "available": cls.name not in self.unavailable,
                      "settings": [self._describe(cls.key_of(s)) for s in cls.settings]}
@@ -74,7 +84,7 @@ class Catalogue:
             stages.append(entry)
         return {"stages": stages, "output": [self._describe(key) for key in OUTPUT_SETTINGS]}
 
-    def _describe(self, key):
+    def _describe(self, key: str) -> dict[str, object]:
         return {**self.settings[key].describe(), "key": key, "default": self.defaults[key]}
 
 
@@ -93,7 +103,7 @@ def check_stages(config: PipelineConfig) -> Catalogue:
     return catalogue
 
 
-_current = None
+_current: Catalogue | None = None
 _lock = threading.Lock()
 
 

@@ -15,6 +15,8 @@ from PIL import Image
 
 from protocol import FrameError
 
+from .frame import Frame
+
 MAX_PIXELS = 3840 * 2160  # the largest image decoded, whatever its byte size
 # Every scan starts with FF DA, which entropy-coded data can never contain (an FF there is
 # followed by 00 or a restart marker), so this count can only be too high, never too low.
@@ -25,7 +27,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MESSAGE_CHARS = 120  # decoder messages are passed on, cut to this length
 
 
-def decode(data, max_pixels=MAX_PIXELS):
+def decode(data: bytes, max_pixels: int = MAX_PIXELS) -> Frame:
     """Decode JPEG or PNG bytes into a frame (H x W x 3 uint8 BGR)."""
     if not data:
         raise FrameError("the frame is empty", code="empty_frame")
@@ -36,14 +38,14 @@ def decode(data, max_pixels=MAX_PIXELS):
     raise FrameError("the frame is not a JPEG or PNG image", code="not_an_image")
 
 
-def check_pixels(width, height, max_pixels):
+def check_pixels(width: int, height: int, max_pixels: int) -> None:
     """Raise unless a `width` x `height` image is within the pixel limit."""
     if width * height > max_pixels:
         raise FrameError(f"the image is {width}x{height}; the limit is {max_pixels} pixels",
                          code="too_many_pixels")
 
 
-def _decode_jpeg(data, max_pixels):
+def _decode_jpeg(data: bytes, max_pixels: int) -> Frame:
     if data.count(b"\xff\xda") > MAX_SCANS:
         raise FrameError(f"the JPEG has more than {MAX_SCANS} scans", code="not_an_image")
     try:
@@ -62,14 +64,14 @@ def _decode_jpeg(data, max_pixels):
     return frame
 
 
-def _jpeg_error(exc):
+def _jpeg_error(exc: Exception) -> FrameError:
     message = str(exc)[:MESSAGE_CHARS]
     if "Premature end" in message:
         return FrameError("the JPEG is truncated", code="truncated_image")
     return FrameError(f"the JPEG could not be decoded: {message}", code="not_an_image")
 
 
-def _decode_png(data, max_pixels):
+def _decode_png(data: bytes, max_pixels: int) -> Frame:
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             check_pixels(*image.size, max_pixels)
@@ -85,7 +87,7 @@ def _decode_png(data, max_pixels):
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
-def encode(frame, quality):
+def encode(frame: Frame, quality: int) -> bytes:
     """Encode a frame as JPEG bytes."""
     ok, buffer = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:

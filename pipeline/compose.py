@@ -1,8 +1,11 @@
 """Run the stages in order on one frame: decode, stages, view, encode."""
 
+from __future__ import annotations
+
 import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -10,8 +13,11 @@ import numpy as np
 from . import codec
 from .catalogue import load_catalogue, use
 from .config import PipelineConfig
-from .frame import is_frame
+from .frame import Frame, is_frame
+from .settings import Settings
+from .stage import Stage
 from .stamp import draw_label
+from .stream_state import StreamState
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +30,17 @@ class Result:
     """A JPEG-encoded frame, ms per step, the input's size, and what stages reported about it."""
 
     jpeg: bytes
-    timings: dict
+    timings: dict[str, float]  # ms per step: "decode", each stage's name, "encode", "total"
     pixels: int = 0  # of the decoded input: what the frame cost the server, roughly
-    info: dict = dataclasses.field(default_factory=dict)  # JSON values for the frame's meta
+    # JSON values for the frame's meta, by name, from the stages that return any.
+    info: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 class StageFailed(RuntimeError):
     """A stage raised, or returned something that is not a frame; only this frame is lost."""
 
 
-def side_by_side(panels):
+def side_by_side(panels: Sequence[tuple[str, Frame]]) -> Frame:
     """Return labelled panels joined left to right, each at most PANEL_MAX_WIDTH wide."""
     scaled = []
     for label, frame in panels:
@@ -45,7 +52,7 @@ def side_by_side(panels):
     return cv2.hconcat(scaled)
 
 
-def _as_frame(out, like):
+def _as_frame(out: object, like: Frame) -> Frame:
     """Return a stage's output as a frame like its input, or raise saying what is wrong with it."""
     if is_frame(out) and out.shape == like.shape:
         return out
@@ -62,13 +69,15 @@ class Pipeline:
         self.config = config
         self.catalogue = load_catalogue(config)
         use(self.catalogue)
-        self.stages = [cls() for cls in self.catalogue.stages
-                       if cls.name not in self.catalogue.unavailable]
+        self.stages: list[Stage] = [cls() for cls in self.catalogue.stages
+                                    if cls.name not in self.catalogue.unavailable]
         for stage in self.stages:
             stage.setup(config)
-        self._failures = {}  # stage name -> (last logged at, failures since)
+        # stage name -> (last logged at, failures since)
+        self._failures: dict[str, tuple[float | None, int]] = {}
 
-    def run(self, frame, settings, state, timings, info=None):
+    def run(self, frame: Frame, settings: Settings, state: StreamState, timings: dict[str, float],
+            info: dict[str, object] | None = None) -> Frame:
         """Apply every enabled stage to `frame`, recording ms per stage in `timings`."""
         panels = [("original", frame)]
         for stage in self.stages:
@@ -82,7 +91,8 @@ class Pipeline:
             return side_by_side(panels + [("final", frame)])
         return frame
 
-    def _apply(self, stage, frame, settings, state, info):
+    def _apply(self, stage: Stage, frame: Frame, settings: Settings, state: StreamState,
+               info: dict[str, object] | None) -> Frame:
         try:
             out = stage.process(frame, stage.params(settings), state.of(stage))
             if isinstance(out, tuple):
@@ -94,7 +104,7 @@ class Pipeline:
             self._log_failure(stage, exc)
             raise StageFailed(f"stage '{stage.name}' failed: {type(exc).__name__}") from exc
 
-    def _log_failure(self, stage, exc):
+    def _log_failure(self, stage: Stage, exc: Exception) -> None:
         now = time.monotonic()
         logged_at, since = self._failures.get(stage.name, (None, 0))
         if logged_at is not None and now - logged_at < FAILURE_LOG_S:
@@ -106,13 +116,13 @@ class Pipeline:
                   exc, more)
         log.debug("the failure in full", exc_info=exc)
 
-    def process(self, image, settings, state):
+    def process(self, image: bytes, settings: Settings, state: StreamState) -> Result:
         """Decode JPEG or PNG bytes, run the stages and encode as JPEG."""
         started = time.perf_counter()
         frame = codec.decode(image, self.config.max_pixels)
         pixels = frame.shape[0] * frame.shape[1]
         timings = {"decode": (time.perf_counter() - started) * 1000}
-        info = {}
+        info: dict[str, object] = {}
         frame = self.run(frame, settings, state, timings, info)
         encode_started = time.perf_counter()
         out = codec.encode(frame, settings.jpeg_quality)
@@ -120,16 +130,16 @@ class Pipeline:
         timings["total"] = (time.perf_counter() - started) * 1000
         return Result(out, timings, pixels, info)
 
-    def problem(self):
+    def problem(self) -> str | None:
         """Return why frames cannot be processed now, or None: in-process, they always can."""
         return None
 
-    def lane_for(self, state):
+    def lane_for(self, state: StreamState) -> int:
         """Return which worker queue serves this stream: one queue for the whole process."""
         return 0
 
-    def close(self):
+    def close(self) -> None:
         """Release nothing: in-process stages hold no processes or files (see PipelineProcesses)."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Pipeline({', '.join(map(repr, self.stages))})"

@@ -12,6 +12,8 @@ import dataclasses
 import cv2
 import numpy as np
 
+from .frame import Gray
+
 THUMB = 24               # thumbnail width and height, in pixels
 SEARCH_MARGIN = 0.75     # the search reaches this many box widths beyond the last box
 SCALES = (1.0, 0.85, 1.18)
@@ -30,16 +32,16 @@ class TrackedFace:
     """A face's landmarks, its box, and how that box sits around the landmarks."""
 
     box: np.ndarray          # left, top, right, bottom at full resolution, float
-    points: np.ndarray       # the 68 landmarks found in the latest frame
+    points: np.ndarray       # the 68 landmarks found in the latest frame, (68, 2) int32 (x, y)
     offset: np.ndarray       # box centre minus landmark centroid, in units of landmark spread
     size: np.ndarray         # box width and height, in units of landmark spread
-    thumb: np.ndarray = None  # the face as it last looked, THUMB x THUMB float32
-    anchor: np.ndarray = None  # the thumbnail when it was last detected, against slow drift
+    thumb: np.ndarray | None = None  # the face as it last looked, THUMB x THUMB float32
+    anchor: np.ndarray | None = None  # the thumbnail when it was last detected, against slow drift
     anchor_width: float = 0.0
     missing: int = 0          # frames since it was last seen (covered, or out of the frame)
 
     @classmethod
-    def calibrate(cls, box, points, gray):
+    def calibrate(cls, box: np.ndarray, points: np.ndarray, gray: Gray) -> "TrackedFace":
         """Start tracking a detected face: remember how its box sits around its landmarks."""
         spread = _spread(points)
         centre = (box[:2] + box[2:]) / 2
@@ -49,7 +51,7 @@ class TrackedFace:
         face.anchor_width = float(box[2] - box[0])
         return face
 
-    def follow(self, points, gray):
+    def follow(self, points: np.ndarray, gray: Gray) -> None:
         """Take this frame's landmarks: the box and thumbnail move to where the face now is."""
         self.points = points
         spread = _spread(points)
@@ -59,7 +61,7 @@ class TrackedFace:
         self.thumb = _thumbnail(gray, self.box)
         self.missing = 0
 
-    def still_itself(self):
+    def still_itself(self) -> bool:
         """Whether the face still looks like, and is about the size of, the face last detected.
 
         Each frame's thumbnail follows the last, so a face slowly covered by another could
@@ -69,7 +71,7 @@ class TrackedFace:
         growth = (self.box[2] - self.box[0]) / self.anchor_width
         return score >= MIN_LIKENESS and MAX_GROWTH ** -1 <= growth <= MAX_GROWTH
 
-    def relocate(self, gray):
+    def relocate(self, gray: Gray) -> np.ndarray | None:
         """Return the box where this face is in `gray`, or None when it is not found near the last one."""
         # The motion check: a face that has barely moved needs no search.
         here = _thumbnail(gray, self.box)
@@ -146,8 +148,8 @@ def _spread(points):
     return max(float(points.astype(float).std(axis=0).mean()), 1.0)
 
 
-def overlap(a, b):
-    """Return the intersection over union of two boxes."""
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Return the intersection over union of two boxes (left, top, right, bottom)."""
     inner = np.concatenate([np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])])
     cross = max(inner[2] - inner[0], 0) * max(inner[3] - inner[1], 0)
     union = np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - cross

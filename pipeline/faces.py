@@ -17,6 +17,7 @@ import dlib
 import numpy as np
 
 from .face_tracking import MISSING_FRAMES, TrackedFace, overlap
+from .frame import Gray
 from .shared_models import frontal_face_detector, shape_predictor
 
 DETECTOR_WINDOW = 80       # dlib's frontal detector finds faces of at least this many pixels
@@ -31,7 +32,7 @@ SAME_FACE = 0.5            # two tracks whose boxes overlap this much have found
 class FaceTrack:
     """One client's faces between detections."""
 
-    faces: list = dataclasses.field(default_factory=list)
+    faces: list[TrackedFace] = dataclasses.field(default_factory=list)
     frames_since_detection: int = 1 << 30  # so the first frame is searched
 
 
@@ -47,7 +48,8 @@ def _box(rect):
 class FaceFinder:
     """Detector plus shape predictor, built once and shared by every client."""
 
-    def __init__(self, model_path, detect_width=320, redetect_every=10, detectors=2):
+    def __init__(self, model_path: str, detect_width: int = 320, redetect_every: int = 10,
+                 detectors: int = 2):
         self.predictor = shape_predictor(model_path)  # shared, when the fork server loaded it
         self.detect_width = detect_width
         self.redetect_every = redetect_every
@@ -58,7 +60,7 @@ class FaceFinder:
         # threads at once corrupts memory (two workers sharing one crashed the server). So
         # there is one per worker, built here (about 0.8 s each) and lent out per call; the
         # detector releases the GIL, so workers really do detect in parallel.
-        self._detectors = queue.Queue()
+        self._detectors: queue.Queue[dlib.fhog_object_detector] = queue.Queue()
         for _ in range(max(1, detectors)):
             self._detectors.put(frontal_face_detector())
 
@@ -77,7 +79,7 @@ class FaceFinder:
         fine = max(1.0, SMALL_FACE_WIDTH / width)
         return float(np.clip(DETECTOR_WINDOW * 1.1 / smallest_face, coarse, fine))
 
-    def detect(self, gray, scale=1.0):
+    def detect(self, gray: Gray, scale: float = 1.0) -> list[np.ndarray]:
         """Return face boxes (left, top, right, bottom) found in `gray` resized by `scale`."""
         height, width = gray.shape[:2]
         if scale > 1.0:
@@ -93,13 +95,13 @@ class FaceFinder:
             gray = cv2.resize(gray, size, interpolation=interpolation)
         return [_box(r) / scale for r in self._run_detector(gray)]
 
-    def landmarks(self, gray, box):
+    def landmarks(self, gray: Gray, box: np.ndarray) -> np.ndarray:
         """Return the 68 landmarks inside `box` as a (68, 2) int array."""
         with self._predictor_lock:
             shape = self.predictor(gray, _rect(box))
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int32)
 
-    def find(self, gray, track):
+    def find(self, gray: Gray, track: FaceTrack) -> list[np.ndarray]:
         """Return the landmarks of every face in `gray`, updating the client's `track`."""
         track.frames_since_detection += 1
         if self.redetect_every <= 1:  # no memory between frames: the seed's way

@@ -6,12 +6,17 @@ OpenCV produces it. Every stage takes such a frame and returns such a frame
 grayscale, RGB or float tensors converts on entry and back on exit.
 """
 
+from typing import TypeGuard
+
 import numpy as np
 
 CHANNELS = 3
 
+Frame = np.ndarray  # H x W x 3 uint8 BGR, C-contiguous: what every stage takes and returns
+Gray = np.ndarray  # H x W uint8: a frame converted to grey, as face finding reads it
 
-def is_frame(value):
+
+def is_frame(value: object) -> TypeGuard[Frame]:
     """Tell whether `value` honours the frame contract."""
     return (
         isinstance(value, np.ndarray)

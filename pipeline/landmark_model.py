@@ -15,7 +15,7 @@ class ModelNotFound(RuntimeError):
     """The landmark model file is in none of the places searched."""
 
 
-def _packaged_model():
+def _packaged_model() -> pathlib.Path | None:
     # face_recognition_models' __init__ imports pkg_resources, which may be missing,
     # so locate the package without importing it.
     spec = importlib.util.find_spec("face_recognition_models")
@@ -24,7 +24,7 @@ def _packaged_model():
     return pathlib.Path(spec.submodule_search_locations[0]) / "models" / MODEL_NAME
 
 
-def candidate_paths(explicit=None):
+def candidate_paths(explicit: str | os.PathLike[str] | None = None) -> list[pathlib.Path]:
     """Return the paths to search: a path the user named, else the project's and the package's."""
     chosen = explicit or os.environ.get(ENV_VAR)
     if chosen:
@@ -33,7 +33,7 @@ def candidate_paths(explicit=None):
     return [p for p in (PROJECT_MODELS / MODEL_NAME, _packaged_model()) if p]
 
 
-def find_landmark_model(explicit=None):
+def find_landmark_model(explicit: str | os.PathLike[str] | None = None) -> pathlib.Path:
     """Return the first existing model path, or raise listing every path tried."""
     tried = candidate_paths(explicit)
     for path in tried:

@@ -3,20 +3,25 @@
 import cv2
 import numpy as np
 
+from .frame import Frame
+
 OUTER_LIP = slice(48, 60)
 INNER_LIP = slice(60, 68)
 FEATHER = 5  # blur radius, in pixels, that softens the painted edge
 
 
-def lip_mask(shape, points):
-    """Return a uint8 mask (0..255) of the lips of one face: outer ring minus the mouth opening."""
+def lip_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
+    """Return a uint8 mask (0..255) of the lips of one face: outer ring minus the mouth opening.
+
+    `points` are the face's 68 landmarks, a (68, 2) int32 array of (x, y); the mask is shape[:2].
+    """
     mask = np.zeros(shape[:2], np.uint8)
     cv2.fillPoly(mask, [points[OUTER_LIP]], 255)
     cv2.fillPoly(mask, [points[INNER_LIP]], 0)
     return mask
 
 
-def lip_box(points, shape):
+def lip_box(points: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     """Return (top, bottom, left, right) around the outer lip, with room for the feather."""
     left, top, width, height = cv2.boundingRect(points[OUTER_LIP])
     pad = FEATHER * 2
@@ -24,7 +29,8 @@ def lip_box(points, shape):
             max(left - pad, 0), min(left + width + pad, shape[1]))
 
 
-def recolour(frame, points, colour_bgr, strength):
+def recolour(frame: Frame, points: np.ndarray, colour_bgr: tuple[int, int, int],
+             strength: float) -> None:
     """Blend `colour_bgr` into one face's lips, in place; only the lip box is touched."""
     top, bottom, left, right = lip_box(points, frame.shape)
     if bottom <= top or right <= left:

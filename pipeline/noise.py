@@ -1,9 +1,13 @@
 """Salt noise: a given fraction of pixels turned white."""
 
+import numpy as np
+
+from .frame import Frame
+
 SALT = 255
 
 
-def salt_noise(frame, amount, rng):
+def salt_noise(frame: Frame, amount: float, rng: np.random.Generator) -> Frame:
     """Return a copy of `frame` with about `amount` of its pixels set to white."""
     if amount <= 0:
         return frame

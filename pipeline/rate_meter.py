@@ -2,25 +2,26 @@
 
 import collections
 import time
+from collections.abc import Callable
 
 
 class RateMeter:
     """Moving average of events per second over a sliding window of timestamps."""
 
-    def __init__(self, window=30, clock=time.monotonic):
-        self._times = collections.deque(maxlen=window)
+    def __init__(self, window: int = 30, clock: Callable[[], float] = time.monotonic):
+        self._times: collections.deque[float] = collections.deque(maxlen=window)  # seconds
         self._clock = clock
 
-    def tick(self, now=None):
+    def tick(self, now: float | None = None) -> float:
         """Record one event and return the current rate."""
         self._times.append(self._clock() if now is None else now)
         return self.rate()
 
-    def count(self):
+    def count(self) -> int:
         """Return how many events the window holds."""
         return len(self._times)
 
-    def rate(self, now=None):
+    def rate(self, now: float | None = None) -> float:
         """Return events per second, decaying to 0 when events stop arriving."""
         if len(self._times) < 2:
             return 0.0

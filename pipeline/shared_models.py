@@ -1,14 +1,15 @@
 """Models loaded once per process and shared by every stage that asks for the same file."""
 
+import os
 import threading
 
 import dlib
 
-_predictors = {}
+_predictors: dict[str, "dlib.shape_predictor"] = {}  # by path
 _lock = threading.Lock()
 
 
-def shape_predictor(path) -> "dlib.shape_predictor":
+def shape_predictor(path: str | os.PathLike[str]) -> "dlib.shape_predictor":
     """Return dlib's shape predictor for `path`, loading it on first use (about 100 MB)."""
     path = str(path)
     with _lock:
@@ -17,7 +18,7 @@ def shape_predictor(path) -> "dlib.shape_predictor":
         return _predictors[path]
 
 
-_detectors = []
+_detectors: list["dlib.fhog_object_detector"] = []  # preloaded, each taken once
 
 
 def frontal_face_detector() -> "dlib.fhog_object_detector":

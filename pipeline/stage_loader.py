@@ -3,15 +3,20 @@
 A broken stage stops start-up with one line naming the file, the line and what is wrong.
 """
 
+from __future__ import annotations
+
 import hashlib
 import importlib
 import importlib.util
 import inspect
 import logging
+import os
 import pathlib
 import re
 import sys
 import traceback
+import types
+from collections.abc import Iterable
 
 from .stage import Stage, has_default
 from .stages import BUILT_IN
@@ -30,7 +35,7 @@ class StageError(ValueError):
     """A stage that cannot be loaded; the message is one line for the person starting the server."""
 
 
-def where(cls):
+def where(cls: type) -> str:
     """Return 'file, line N' of a stage class, for error messages."""
     path = inspect.getsourcefile(cls) or "?"
     try:
@@ -40,7 +45,7 @@ def where(cls):
     return f"{path}, line {line}"
 
 
-def _stages_of(module):
+def _stages_of(module: types.ModuleType) -> list[type[Stage]]:
     """Return the Stage subclasses a module defines (not those it imports), in source order."""
     found = [value for value in vars(module).values()
              if inspect.isclass(value) and issubclass(value, Stage) and value is not Stage
@@ -48,7 +53,7 @@ def _stages_of(module):
     return sorted(found, key=lambda cls: inspect.getsourcelines(cls)[1])
 
 
-def _import_file(path):
+def _import_file(path: pathlib.Path) -> types.ModuleType:
     """Import one stage file under a name of its own; raise StageError saying where it failed."""
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     name = f"added_stages_{digest}.{path.stem}"
@@ -68,7 +73,7 @@ def _import_file(path):
     return module
 
 
-def _added(folders):
+def _added(folders: Iterable[str | os.PathLike[str]]) -> list[type[Stage]]:
     """Return the stages found in the folders' `*.py` files, folder by folder, file by file."""
     stages = []
     for folder in folders:
@@ -85,7 +90,7 @@ def _added(folders):
     return stages
 
 
-def _check(cls):
+def _check(cls: type[Stage]) -> None:
     """Raise StageError if a stage class breaks the contract."""
     if not isinstance(cls.name, str) or not STAGE_NAME.fullmatch(cls.name):
         raise StageError(f"{where(cls)}: stage {cls.__name__} needs a `name` of 1-32 lower-case "
@@ -106,10 +111,11 @@ def _check(cls):
                              f"stage '{cls.name}' {exc} (got {setting.default!r})") from None
 
 
-def _place(built_in, added):
+def _place(built_in: list[type[Stage]], added: list[type[Stage]]) -> list[type[Stage]]:
     """Return every stage in running order: each added one after its `after`, else before the stamp."""
     order = list(built_in)
-    last_after = {}  # a stage's name -> the last stage placed after it, so file order is kept
+    # A stage's name -> the last stage placed after it, so file order is kept.
+    last_after: dict[str, str] = {}
     pending = list(added)
     while pending:
         placed = False
@@ -134,12 +140,12 @@ def _place(built_in, added):
     return order
 
 
-def load_stages(folders=()):
+def load_stages(folders: Iterable[str | os.PathLike[str]] = ()) -> list[type[Stage]]:
     """Return every stage class in running order; raise StageError for a broken one."""
     built_in = [cls for name in BUILT_IN
                 for cls in _stages_of(importlib.import_module(f"{__package__}.stages.{name}"))]
     added = _added(folders)
-    seen = {}
+    seen: dict[str, type[Stage]] = {}
     for cls in built_in + added:
         _check(cls)
         if cls.name in seen:

@@ -2,12 +2,14 @@
 
 import cv2
 
+from .frame import Frame
+
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 TEXT_COLOUR = (255, 255, 255)
 BOX_COLOUR = (160, 40, 10)
 
 
-def draw_label(frame, text, origin=(6, 6)):
+def draw_label(frame: Frame, text: str, origin: tuple[int, int] = (6, 6)) -> Frame:
     """Return a copy of `frame` with `text` on a filled box, scaled to the frame's width."""
     scale = max(0.3, min(1.0, frame.shape[1] / 640))
     thickness = 1 if scale < 0.7 else 2

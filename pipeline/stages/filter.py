@@ -1,8 +1,18 @@
 """The normalised mean filter, done with torch.nn.functional.conv2d."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import cv2
 
-from pipeline.stage import Flag, Integer, Stage
+from pipeline.config import PipelineConfig
+from pipeline.stage import Flag, Frame, Integer, Params, Stage, StageState
+
+if TYPE_CHECKING:  # for annotations only: torch is imported in setup (see there)
+    import numpy as np
+    import torch
 
 KERNEL_SIZES = range(1, 16, 2)
 
@@ -17,8 +27,12 @@ class MeanFilter(Stage):
     size = Integer(KERNEL_SIZES.start, KERNEL_SIZES[-1], default=3, step=KERNEL_SIZES.step,
                    label="Filter size", unit="px", key="kernel_size")
     grayscale = Flag(False, label="Grayscale", key="grayscale")
+    # Set in setup: pipeline.mean_filter.mean_filter, where it runs, and its band size.
+    filter: Callable[[np.ndarray, int, torch.device, int | None], np.ndarray]
+    device: torch.device
+    band_pixels: int | None
 
-    def setup(self, config):
+    def setup(self, config: PipelineConfig) -> None:
         # torch is imported where frames are filtered: the serving process reads this file
         # only for its settings, and never loads torch.
         import torch
@@ -30,7 +44,7 @@ class MeanFilter(Stage):
         # Bands only pay off on the CPU; a GPU takes the frame whole in one transfer.
         self.band_pixels = BAND_PIXELS if self.device.type == "cpu" else None
 
-    def process(self, frame, params, state):
+    def process(self, frame: Frame, params: Params, state: StageState) -> Frame:
         if params.grayscale:
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
             smoothed = self.filter(gray, params.size, self.device, self.band_pixels)
@@ -39,5 +53,5 @@ class MeanFilter(Stage):
             return frame
         return self.filter(frame, params.size, self.device, self.band_pixels)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MeanFilter(device='{self.device}')"

@@ -1,9 +1,17 @@
 """Lip recolour from dlib's 68 landmarks."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import cv2
 
+from pipeline.config import PipelineConfig
 from pipeline.lips import recolour
-from pipeline.stage import Colour, Number, Stage
+from pipeline.stage import Colour, Frame, Number, Params, Stage, StageState
+
+if TYPE_CHECKING:  # for annotations only: dlib is imported in setup (see there)
+    from pipeline.faces import FaceFinder, FaceTrack
 
 
 class LipRecolour(Stage):
@@ -15,8 +23,10 @@ class LipRecolour(Stage):
     color = Colour("#d0103a", label="Lip colour", key="lip_color")
     strength = Number(0.0, 1.0, default=0.6, label="Lip strength", step=0.05, unit="%",
                       key="lip_strength")
+    new_track: type[FaceTrack]  # set in setup, as is `faces`; each rendition's state.faces is one
+    faces: FaceFinder
 
-    def setup(self, config):
+    def setup(self, config: PipelineConfig) -> None:
         # dlib is imported where faces are found: the serving process reads this file only
         # for its settings, and never loads dlib.
         from pipeline.faces import FaceFinder, FaceTrack
@@ -25,10 +35,10 @@ class LipRecolour(Stage):
         self.faces = FaceFinder(config.landmark_model, config.detect_width,
                                 config.redetect_every, detectors=config.workers)
 
-    def start(self, state):
+    def start(self, state: StageState) -> None:
         state.faces = self.new_track()
 
-    def process(self, frame, params, state):
+    def process(self, frame: Frame, params: Params, state: StageState) -> Frame:
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         faces = self.faces.find(gray, state.faces)
         if not faces or params.strength <= 0:
@@ -38,5 +48,5 @@ class LipRecolour(Stage):
             recolour(out, points, params.color.bgr, params.strength)
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LipRecolour(detect_width={self.faces.detect_width})"

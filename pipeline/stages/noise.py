@@ -1,7 +1,7 @@
 """Salt noise: a stage in one file."""
 
 from pipeline.noise import salt_noise
-from pipeline.stage import Number, Stage
+from pipeline.stage import Frame, Number, Params, Stage, StageState
 
 
 class SaltNoise(Stage):
@@ -13,5 +13,5 @@ class SaltNoise(Stage):
     panel = "noisy"
     amount = Number(0.0, 0.5, default=0.02, label="Noise amount", step=0.01, unit="%")
 
-    def process(self, frame, params, state):
+    def process(self, frame: Frame, params: Params, state: StageState) -> Frame:
         return salt_noise(frame, params.amount, state.rng)

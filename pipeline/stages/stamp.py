@@ -1,7 +1,7 @@
 """The FPS stamp."""
 
 from pipeline.rate_meter import RateMeter
-from pipeline.stage import Stage
+from pipeline.stage import Frame, Params, Stage, StageState
 from pipeline.stamp import draw_label
 
 
@@ -12,10 +12,10 @@ class FpsStamp(Stage):
     label = "FPS stamp"
     enabled = True
 
-    def start(self, state):
+    def start(self, state: StageState) -> None:
         state.fps = RateMeter()
 
-    def process(self, frame, params, state):
+    def process(self, frame: Frame, params: Params, state: StageState) -> Frame:
         state.fps.tick()
         # A rate needs two frames; until then the stamp says so rather than "0.0".
         rate = state.fps.rate() if state.fps.count() >= 2 else None
