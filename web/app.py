@@ -15,19 +15,20 @@ from streaming.client import ClientLimits
 from streaming.hub import StreamHub
 from streaming.pipeline_processes import PipelineProcesses
 
-from . import events, headers, routes, watch
+from . import routes, watch
 from .access import access_token, origin_checker
 from .compat import check_async_mode
 from .config import load_config, pipeline_config
 from .handshakes import HandshakeSweeper
-from .hosts import host_check
+from .library_patches import send_events_whole
 from .media import build_library
 from .packet_guard import guard_packets
 from .pings import share_ping_timer
 from .scale_out import directory_for, queue_options
-from .serving import body_limit, without_websocket_compression
-from .socketio_glue import runtime_for, serialize_packets, unsent_events
+from .serving import body_limit
+from .socketio_glue import runtime_for, unsent_events
 from .transport import cap_websockets
+from .wiring import wire
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ def make_socketio(app, config):
         async_handlers=False,
         **queue_options(config),  # none unless --message-queue (README, Scaling out)
     )
-    serialize_packets(socketio)
+    # Each event's packets together; with a queue, emits to this instance's clients skip it.
+    send_events_whole(socketio, local_skips_queue=bool(config["message_queue"]))
     guard_packets(socketio, max_event_bytes=2 * config["max_frame_bytes"])
     # The same room for one WebSocket message, counted as it arrives, and for a request body
     # to any route (Flask answers 413; the worker's intake refuses larger ones unread).
@@ -96,19 +98,15 @@ def build_app(config):
     app.config["STREAM"] = config
     app.config["ACCESS_TOKEN"] = access_token(config)
     socketio = make_socketio(app, config)
-    app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's middleware
-    app.wsgi_app = host_check(app.wsgi_app, config)  # before any route or Socket.IO handshake
     hub = make_hub(socketio, pipeline, config)
     app.extensions["stream_hub"] = hub  # read by the health route and by drain()
-    app.extensions["media_library"] = build_library(config, hub, socketio,
-                                                    app.config["ACCESS_TOKEN"])
-    routes.register(app)
-    headers.register(app)
-    events.register(socketio, hub, config, app.config["ACCESS_TOKEN"])
+    library = app.extensions["media_library"] = build_library(config, hub, socketio,
+                                                              app.config["ACCESS_TOKEN"])
+    wire(app, socketio, hub, library, config)  # middleware, blueprints, events: web/wiring.py
     sweeper = app.extensions["handshake_sweeper"] = HandshakeSweeper(socketio)
     hub.start()
     sweeper.start()
-    watch.register(app, hub, config, socketio.sleep if config["async_mode"] == "eventlet" else None)
+    watch.start(app, hub, config, socketio.sleep if config["async_mode"] == "eventlet" else None)
     return app
 
 

@@ -14,22 +14,23 @@ from .request_token import given_token
 log = logging.getLogger(__name__)
 
 
-def register(socketio, hub, _config=None, _token=None):
-    """Wire every event of the protocol to `hub` (the token rule is the app's Gatekeeper)."""
-    _register_connection(socketio, hub)
-    _register_requests(socketio, hub)
+class HubEvents:
+    """The protocol's event handlers, each handing its event to the stream hub.
 
+    web/wiring.py registers them; the token rule is the app's Gatekeeper (web/access.py).
+    """
 
-def _register_connection(socketio, hub):
+    def __init__(self, hub):
+        self.hub = hub
 
-    @socketio.on("connect")
-    def on_connect(auth=None):
+    def on_connect(self, auth=None):
+        """Admit a client that has the token, and hand it to the stream hub."""
         # The auth payload carries secrets (token, claim): it is never logged.
         auth = auth if isinstance(auth, dict) else {}
         keeper = gatekeeper(current_app)
         try:
             keeper.admit(_token_of(auth, request.environ), request.environ)
-            client = hub.connect(request.sid, auth.get("source"), auth.get("claim"))
+            client = self.hub.connect(request.sid, auth.get("source"), auth.get("claim"))
         except ClientError as exc:
             keeper.refusals.note(exc.code)
             raise ConnectionRefused(exc.message, _refusal(exc)) from None
@@ -41,11 +42,33 @@ def _register_connection(socketio, hub):
             failed = ClientError("the server could not take this connection", code="internal_error")
             raise ConnectionRefused(failed.message, _refusal(failed)) from None
         emit("settings", client.settings.as_dict())
-        emit("sources", hub.list_sources())
+        emit("sources", self.hub.list_sources())
 
-    @socketio.on("disconnect")
-    def on_disconnect(*_reason):
-        hub.disconnect(request.sid)
+    def on_disconnect(self, *_reason):
+        """Forget the client."""
+        self.hub.disconnect(request.sid)
+
+    # Handlers take *args: a client may send any number of arguments, and a wrong count must
+    # come back as a clear error, not a TypeError inside the server.
+    def on_image(self, *args):
+        return self.hub.receive(request.sid, _one(args))
+
+    def on_settings(self, *args):
+        answer = self.hub.update_settings(request.sid, _one(args))
+        emit("settings", answer["settings"])
+        return answer
+
+    def on_watch(self, *args):
+        return self.hub.watch(request.sid, _one(args))
+
+    def on_share(self, *args):
+        return self.hub.share(request.sid, _one(args))
+
+    def on_list_sources(self, *_):
+        return self.hub.list_sources()
+
+    def on_source_status(self, *args):
+        return self.hub.set_status(request.sid, _one(args))
 
 
 def _token_of(auth, environ):
@@ -63,36 +86,6 @@ def _refusal(exc):
     if getattr(exc, "retry_after", None) is not None:
         data["retry_after"] = exc.retry_after
     return data
-
-
-def _register_requests(socketio, hub):
-    # Handlers take *args: a client may send any number of arguments, and a wrong count must
-    # come back as a clear error, not a TypeError inside the server.
-    @socketio.on("image")
-    def on_image(*args):
-        return hub.receive(request.sid, _one(args))
-
-    @socketio.on("settings")
-    def on_settings(*args):
-        answer = hub.update_settings(request.sid, _one(args))
-        emit("settings", answer["settings"])
-        return answer
-
-    @socketio.on("watch")
-    def on_watch(*args):
-        return hub.watch(request.sid, _one(args))
-
-    @socketio.on("share")
-    def on_share(*args):
-        return hub.share(request.sid, _one(args))
-
-    @socketio.on("list_sources")
-    def on_list_sources(*_):
-        return hub.list_sources()
-
-    @socketio.on("source_status")
-    def on_source_status(*args):
-        return hub.set_status(request.sid, _one(args))
 
 
 def _one(args):

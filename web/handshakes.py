@@ -4,6 +4,7 @@ import logging
 import threading
 import time
 
+from .library_patches import wrap_engineio_handler
 from .transport import close_session
 
 log = logging.getLogger(__name__)
@@ -34,18 +35,15 @@ class HandshakeSweeper:
         self._lock = threading.Lock()
         self._stopped = False
         self._evicted = 0  # since the last sweep, logged there as one line
-        eio = self.server.eio
-        on_connect = eio.handlers["connect"]
+        wrap_engineio_handler(socketio, "connect", self._track)
 
-        def track(eio_sid, environ, *args):
-            with self._lock:
-                self._opened[eio_sid] = time.monotonic()
-                crowded = len(self._opened) > self.max_unjoined
-            if crowded:
-                self._evict_oldest()
-            return on_connect(eio_sid, environ, *args)
-
-        eio.handlers["connect"] = track
+    def _track(self, on_connect, eio_sid, environ, *args):
+        with self._lock:
+            self._opened[eio_sid] = time.monotonic()
+            crowded = len(self._opened) > self.max_unjoined
+        if crowded:
+            self._evict_oldest()
+        return on_connect(eio_sid, environ, *args)
 
     def start(self):
         """Start sweeping in the background."""

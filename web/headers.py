@@ -19,11 +19,8 @@ HEADERS = {
 }
 
 
-def register(app):
-    """Add the security headers to every response of `app`."""
-
-    @app.after_request
-    def add_headers(response):
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+def add_headers(response):
+    """Add the security headers to `response`, keeping any a route set itself (web/wiring.py)."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -40,9 +40,7 @@ def build_library(config, hub, socketio, token):
         hub.pipeline.close()
         raise
     sleep = socketio.sleep if config["async_mode"] == "eventlet" else None
-    library = MediaLibrary(folder, hub.attach_tap, limits, finished, sleep)
-    _register_events(socketio, hub, library, token)
-    return library
+    return MediaLibrary(folder, hub.attach_tap, limits, finished, sleep)
 
 
 def file_key(token, media_id):
@@ -113,60 +111,64 @@ def _checked_private(private, owner):
                          "owner_key_needed")
 
 
-def _register_events(socketio, hub, library, token):
+class MediaEvents:
+    """The page's `record` and `snapshot` events, on the media library (see web/wiring.py)."""
 
-    @socketio.on("record")
-    def on_record(*args):
+    def __init__(self, socketio, hub, library, token):
+        self.socketio, self.hub, self.library, self.token = socketio, hub, library, token
+        # Pages with a snapshot on its way: one each, so a page cannot pile them up.
+        self.pending = set()
+
+    def on_record(self, *args):
+        """Start, stop or report this page's recording."""
         payload = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
         action = payload.get("action")
         sid = request.sid
         try:
-            owner = page_owner(hub, sid, payload)
-            running = library.recording_of(sid)
+            owner = page_owner(self.hub, sid, payload)
+            running = self.library.recording_of(sid)
             if action == "start":
                 if running is not None:
                     raise MediaError("this page is recording already", "recording_already")
-                source, settings, private = watched(hub, sid)
+                source, settings, private = watched(self.hub, sid)
                 _checked_private(private, owner)
-                row = library.record(source, settings, sid=sid, owner=owner, private=private)
-                return entry_json(row, token, owner)
+                row = self.library.record(source, settings, sid=sid, owner=owner, private=private)
+                return entry_json(row, self.token, owner)
             if action in ("stop", "status"):
                 if running is None:
                     return {"status": "idle"}
-                recorder = library.active.get(running)
+                recorder = self.library.active.get(running)
                 if action == "stop" and recorder is not None:
                     recorder.stop()  # the `recording` event brings the finished entry
-                return entry_json(library.entry(running), token, owner)
+                return entry_json(self.library.entry(running), self.token, owner)
             raise MediaError('record takes {"action": "start", "stop" or "status"}', "bad_record")
         except MediaError as exc:
             return error_json(exc)
 
-    pending = set()  # pages with a snapshot on its way: one each, so a page cannot pile them up
-
-    @socketio.on("snapshot")
-    def on_snapshot(*args):
+    def on_snapshot(self, *args):
+        """Take a snapshot of what this page shows; the answer comes as `snapshot_saved`."""
         # It waits for the next frame, which may be one this very connection sends: so not
         # here, where it would hold this connection's messages, but in a task of its own.
         sid = request.sid
         try:
-            if sid in pending:
+            if sid in self.pending:
                 raise MediaError("a snapshot is being taken already", "snapshot_pending")
-            owner = page_owner(hub, sid, args[0] if len(args) == 1 else None)
-            source, settings, private = watched(hub, sid)
+            owner = page_owner(self.hub, sid, args[0] if len(args) == 1 else None)
+            source, settings, private = watched(self.hub, sid)
             _checked_private(private, owner)
         except MediaError as exc:
             return error_json(exc)
-        pending.add(sid)
+        self.pending.add(sid)
 
         def take():
             try:
-                row = library.snapshot(source, settings, sid=sid, owner=owner, private=private)
-                answer = entry_json(row, token, owner)
+                row = self.library.snapshot(source, settings, sid=sid, owner=owner, private=private)
+                answer = entry_json(row, self.token, owner)
             except MediaError as exc:
                 answer = error_json(exc)
             finally:
-                pending.discard(sid)
-            socketio.emit("snapshot_saved", answer, to=sid)
+                self.pending.discard(sid)
+            self.socketio.emit("snapshot_saved", answer, to=sid)
 
-        socketio.start_background_task(take)
+        self.socketio.start_background_task(take)
         return {"status": "pending"}

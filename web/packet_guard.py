@@ -13,6 +13,7 @@ import logging
 
 from streaming.log_gate import LogGate
 
+from .library_patches import drop_partial_event, in_partial_event, wrap_engineio_handler
 from .transport import close_session
 
 log = logging.getLogger(__name__)
@@ -34,20 +35,19 @@ def declared_attachments(data):
 
 def guard_packets(socketio, max_event_bytes, max_attachments=MAX_ATTACHMENTS):
     """Wrap `socketio`'s message handler with the caps and the quiet log."""
-    server = socketio.server
-    handle = server._handle_eio_message
+    eio = socketio.server.eio
     carried = {}  # Engine.IO sid -> bytes of the event being received
     gates = {}  # Engine.IO sid -> LogGate for its malformed packets
 
     def refuse(eio_sid, reason):
         log.warning("closing connection %s: %s", eio_sid, reason)
-        server._binary_packet.pop(eio_sid, None)
+        drop_partial_event(socketio, eio_sid)
         carried.pop(eio_sid, None)
         gates.pop(eio_sid, None)
-        close_session(server.eio, eio_sid)  # not eio.disconnect: it waits on a polling client
+        close_session(eio, eio_sid)  # not eio.disconnect: it waits on a polling client
 
-    def handle_guarded(eio_sid, data):
-        in_event = eio_sid in server._binary_packet
+    def handle_guarded(handle, eio_sid, data):
+        in_event = in_partial_event(socketio, eio_sid)
         size = carried.get(eio_sid, 0) * in_event + len(data)
         if size > max_event_bytes:
             return refuse(eio_sid, f"an event of more than {max_event_bytes} bytes")
@@ -58,19 +58,17 @@ def guard_packets(socketio, max_event_bytes, max_attachments=MAX_ATTACHMENTS):
         try:
             handle(eio_sid, data)
         except MALFORMED as exc:
-            server._binary_packet.pop(eio_sid, None)  # a half-read event must not swallow the next
+            drop_partial_event(socketio, eio_sid)  # a half-read event must not swallow the next
             held = gates.setdefault(eio_sid, LogGate()).allow("malformed")
             if held is not None:
                 log.warning("connection %s: malformed packet: %s: %.100s%s", eio_sid,
                             type(exc).__name__, exc, f" ({held} more since)" if held else "")
             log.debug("the malformed packet's failure in full", exc_info=True)
 
-    def forget(eio_sid, *args, **kwargs):
+    def forget(disconnected, eio_sid, *args, **kwargs):
         carried.pop(eio_sid, None)
         gates.pop(eio_sid, None)
         return disconnected(eio_sid, *args, **kwargs)
 
-    disconnected = server._handle_eio_disconnect
-    # python-socketio registered its own handlers with Engine.IO when it was built.
-    server.eio.on("message", handle_guarded)
-    server.eio.on("disconnect", forget)
+    wrap_engineio_handler(socketio, "message", handle_guarded)
+    wrap_engineio_handler(socketio, "disconnect", forget)

@@ -14,7 +14,9 @@ import threading
 import time
 import weakref
 
-from engineio import exceptions, packet
+from engineio import exceptions
+
+from .library_patches import claim_ping, schedule_pings_with, send_ping
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +26,7 @@ def share_ping_timer(socketio) -> None:
     eio = socketio.server.eio
     if eio.async_mode != "threading":
         return  # a green thread per session costs next to nothing
-    timer = PingTimer(eio.ping_interval)
-    on_connect = eio.handlers["connect"]
-
-    def connect(eio_sid, environ, *args):
-        session = eio.sockets.get(eio_sid)
-        if session is not None:
-            # Engine.IO calls this right after the connect event, and again on every pong.
-            session.schedule_ping = lambda: timer.schedule(session)
-        return on_connect(eio_sid, environ, *args)
-
-    eio.handlers["connect"] = connect
+    schedule_pings_with(socketio, PingTimer(eio.ping_interval).schedule)
 
 
 class PingTimer:
@@ -49,9 +41,8 @@ class PingTimer:
 
     def schedule(self, session) -> None:
         """Ping `session` after the interval, as engineio's Socket.schedule_ping does."""
-        if not session.last_ping:  # a ping is already on its way
+        if not claim_ping(session):  # a ping is already on its way
             return
-        session.last_ping = None
         with self._changed:
             heapq.heappush(self._due, (time.monotonic() + self.interval, next(self._order),
                                        weakref.ref(session)))
@@ -64,11 +55,10 @@ class PingTimer:
     def _run(self):
         while True:
             session = self._next_due()
-            if session is None or session.closing or session.closed:
+            if session is None:
                 continue
-            session.last_ping = time.time()
             try:
-                session.send(packet.Packet(packet.PING))  # only queues it for the writer
+                send_ping(session)
             except exceptions.EngineIOError:  # closed meanwhile
                 pass
             except Exception:  # one session's trouble must not stop every session's pings

@@ -12,7 +12,7 @@ import logging
 import socket
 import threading
 
-from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from .library_patches import end_session, use_websocket
 
 log = logging.getLogger(__name__)
 
@@ -23,51 +23,35 @@ RECEIVE_BYTES = 64 * 1024
 
 def cap_websockets(socketio, max_message_bytes: int) -> None:
     """Make `socketio`'s WebSockets close any message over `max_message_bytes` as it arrives."""
-    eio = socketio.server.eio
-    websocket = eio._async.get("websocket")
-    if websocket is not SimpleWebSocketWSGI:
-        return  # eventlet's own WebSocket caps frames itself (max_frame_length, 8 MiB)
-
-    class CappedWebSocket(_TrackedWebSocket):
-        def __init__(self, handler, server, **options):
-            super().__init__(handler, server, max_message_size=max_message_bytes,
-                             receive_bytes=RECEIVE_BYTES, **options)
-
-    # A copy: the driver's table is shared by every server in the process.
-    eio._async = {**eio._async, "websocket": CappedWebSocket}
+    # Under eventlet this changes nothing: its own WebSocket caps frames (max_frame_length, 8 MiB).
+    use_websocket(socketio, _Tracked, max_message_size=max_message_bytes,
+                  receive_bytes=RECEIVE_BYTES)
 
 
 _connections = {}  # Engine.IO sid -> the TCP socket its WebSocket runs on
 _connections_lock = threading.Lock()
 
 
-class _TrackedWebSocket(SimpleWebSocketWSGI):
-    """simple-websocket's WSGI wrapper, remembering which TCP socket serves which session."""
+class _Tracked:
+    """Remembers which TCP socket serves an Engine.IO session while its WebSocket runs."""
 
-    def __call__(self, environ, start_response):
-        sid = getattr(self.app, "__self__", None) and self.app.__self__.sid
-        connection = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    def __init__(self, eio_sid, environ):
+        self.eio_sid = eio_sid
+        self.connection = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+
+    def __enter__(self):
         with _connections_lock:
-            _connections[sid] = connection
-        try:
-            return super().__call__(environ, start_response)
-        finally:
-            with _connections_lock:
-                if _connections.get(sid) is connection:
-                    del _connections[sid]
+            _connections[self.eio_sid] = self.connection
 
-    def close(self):
-        try:
-            super().close()
-        except OSError:  # the TCP connection was shut down already: nothing left to tell
-            pass
+    def __exit__(self, *_exc):
+        with _connections_lock:
+            if _connections.get(self.eio_sid) is self.connection:
+                del _connections[self.eio_sid]
 
 
 def close_session(eio, eio_sid: str) -> None:
     """Close an Engine.IO session now, never waiting for its client to fetch the goodbye."""
-    session = eio.sockets.pop(eio_sid, None)
-    if session is not None:
-        session.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+    end_session(eio, eio_sid)
     with _connections_lock:
         connection = _connections.get(eio_sid)
     if connection is not None:
