@@ -71,28 +71,35 @@ def run_pipeline(args):
 def run_motion(args):
     """Lips on moving faces against a per-frame reference; 720p at 6 FPS only (its reference is slow)."""
     if args.smoke:
-        return lip_accuracy.run_motion({SIZES["320x240"]: (6,)}, ("pan",), seconds=2.0)
+        return lip_accuracy.run_motion({SIZES["320x240"]: (6,)}, ("pan",), seconds=1.0)
     plan = {SIZES[size]: (6,) if size == "1280x720" else (6, 15, 30)
             for size in args.sizes.split(",") if size}
     return lip_accuracy.run_motion(plan, tuple(MOVES))
 
 
 @contextlib.contextmanager
-def warm_server(args, payload, *server_args, **options):
-    """Start a server with SERVER_ARGS plus `server_args`, warm it up and yield it."""
+def warm_server(args, payload, *server_args, shared=None, **options):
+    """Start a server with SERVER_ARGS plus `server_args`, warm it up and yield it.
+
+    `shared`, a server started so already, is yielded instead: --smoke checks that each part
+    runs, not what it measures on a fresh server, so its parts share one where they can.
+    """
+    if shared is not None:
+        yield shared
+        return
     with ServerProcess(*SERVER_ARGS, *server_args, **options) as server:
         run_load(server, payload, clients=2, duration=args.warm_up)
         yield server
 
 
-def run_loads(args, payload):
+def run_loads(args, payload, shared=None):
     duration, overload = args.duration, args.overload_duration
     scenarios = {}
     with warm_server(args, payload, entry=SEED_STYLE) as seed:
         scenarios["capacity seed"] = run_load(seed, payload, clients=4, duration=duration)
         scenarios["overload seed"] = run_load(seed, payload, clients=4, fps=15,
                                               duration=min(overload, duration))
-    with warm_server(args, payload) as ours:
+    with warm_server(args, payload, shared=shared) as ours:
         scenarios["capacity ours"] = run_load(ours, payload, clients=4, duration=duration)
         scenarios["low load ours"] = run_load(ours, payload, clients=1, fps=6, duration=duration)
         scenarios["overload ours"] = run_load(ours, payload, clients=4, fps=15, duration=overload)
@@ -119,8 +126,10 @@ def run_fairness(args):
         return fairness.run(server, args.duration, max_fps=30)
 
 
-def run_recording(args, payload):
+def run_recording(args, payload, shared=None):
     """The 4x15 overload with and without a recording of one source (README, Recording and media)."""
+    if shared is not None:  # its data folder is a temporary one of its own (bench/server.py)
+        return recording.run(shared, payload, args.overload_duration)
     with tempfile.TemporaryDirectory() as data_dir:
         with warm_server(args, payload, "--data-dir", data_dir) as server:
             return recording.run(server, payload, args.overload_duration)
@@ -130,22 +139,30 @@ def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.smoke:
-        args.duration, args.overload_duration, args.frames, args.sizes = 2.0, 3.0, 6, "320x240"
-        args.warm_up = 0.5
+        args.duration, args.overload_duration, args.frames, args.sizes = 1.0, 2.0, 6, "320x240"
+        args.warm_up = 0.25
     skip = set(args.skip.split(","))
     payload = jpeg(face_at(*SIZES["640x480" if not args.smoke else "320x240"]))
+    with contextlib.ExitStack() as stack:
+        # --smoke: the load, recording and far-link parts share one server of ours.
+        sharing = args.smoke and not {"load", "recording", "far"} <= skip
+        shared = stack.enter_context(warm_server(args, payload)) if sharing else None
+        return _run_parts(args, skip, payload, shared)
+
+
+def _run_parts(args, skip, payload, shared):
     results = {"machine": machine(), "smoke": args.smoke, "load": {}}
     if "pipeline" not in skip:
         results["pipeline"] = run_pipeline(args)
         log.info("%s\n", report.pipeline_table(results["pipeline"]))
     if "detect" not in skip:
-        results["detect"] = detector_bench.run(3 if args.smoke else 20)
+        results["detect"] = detector_bench.run(1 if args.smoke else 20)
         log.info("%s\n", detector_bench.table(results["detect"]))
     if "motion" not in skip:
         results["lips_in_motion"] = run_motion(args)
         log.info("%s\n", report.motion_table(results["lips_in_motion"]))
     if "load" not in skip:
-        results["load"].update(run_loads(args, payload))
+        results["load"].update(run_loads(args, payload, shared))
     if "transport" not in skip:
         results["load"].update(run_transport(args, payload))
     if "fairness" not in skip:
@@ -154,11 +171,11 @@ def main(argv=None):
     if results["load"]:
         log.info("%s\n", report.load_table(results["load"]))
     if "recording" not in skip:
-        results["recording"] = run_recording(args, payload)
+        results["recording"] = run_recording(args, payload, shared)
         log.info("recording under overload: %s\n", json.dumps(
             {k: v for k, v in results["recording"].items() if not k.startswith("with")}))
     if "far" not in skip:
-        with warm_server(args, payload) as server:
+        with warm_server(args, payload, shared=shared) as server:
             results["far_link"] = run_far_link(server, args.duration, args.overload_duration,
                                                  settle_s=1.0 if args.smoke else 4.0)
         log.info("%s\n", report.far_link_table(results["far_link"]))

@@ -52,6 +52,12 @@ def eventlet_server(shared_server):
     return shared_server("--async-mode", "eventlet")
 
 
+@pytest.fixture(scope="session")
+def tokenless_server(shared_server):
+    """A loopback server that lets local clients in without the token (--no-token)."""
+    return shared_server("--no-token", "--workers", "1", "--allow-host", INSECURE_HOST)
+
+
 @pytest.fixture
 def connect(server):
     """Return a factory of connected clients; all are disconnected after the test."""

@@ -31,6 +31,14 @@ class GoodStream(threading.Thread):
                 pass
             self.stop.wait(max(0.0, 1 / GOOD_FPS - (time.monotonic() - started)))
 
+    def wait_flowing(self, answers=GOOD_FPS, timeout=30):
+        """Block until `answers` frames have come back (a second's worth by default); return when."""
+        deadline = time.monotonic() + timeout
+        while len(self.answers) < answers:
+            assert time.monotonic() < deadline, f"{len(self.answers)} answers in {timeout} s"
+            time.sleep(0.05)
+        return self.answers[0][0]
+
     def window(self, start, end):
         rows = [ms for at, ms in self.answers if start <= at < end]
         return {"fps": round(len(rows) / (end - start), 2), "round_trip_ms": summary(rows)}

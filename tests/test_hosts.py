@@ -10,17 +10,10 @@ import socketio
 
 from web.hosts import host_name
 
-from .browser import INSECURE_HOST
-from .server_process import ServerProcess
-
 
 @pytest.fixture(scope="module")
-def tokenless(artifacts):
-    """A loopback server that lets local clients in without the token (--no-token)."""
-    server = ServerProcess(artifacts, "--no-token", "--workers", "1",
-                           "--allow-host", INSECURE_HOST).wait_ready()
-    yield server
-    server.stop()
+def tokenless(tokenless_server):
+    return tokenless_server
 
 
 def get(server, path, host, headers=None):

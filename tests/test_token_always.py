@@ -175,29 +175,27 @@ def test_a_new_token_is_refused_where_the_environment_gives_it(tmp_path):
     assert not (tmp_path / "access-token").exists()
 
 
-def test_no_token_lets_a_local_client_in_and_warns_once(artifacts):
-    server = ServerProcess(artifacts, "--no-token", "--workers", "1").wait_ready()
-    try:
-        client = RecordingClient(server.url, auth={"token": None})
-        assert client.next("settings")
-        client.close()
-        seed = socketio.Client(reconnection=False)  # the seed page: no auth at all
-        answers = []
-        seed.on("response_back", lambda frame, *_: answers.append(frame))
-        seed.connect(server.url, transports=["websocket"], wait_timeout=10)
-        seed.emit("image", data_url(face_jpeg()))
-        wait_until(lambda: answers, what="the processed frame")
-        seed.disconnect()
-        assert get(server.url + "/api/stages", headers=NO_TOKEN)[0] == 200
-        # A tunnel that says so still needs the token, and a rebound name is refused.
-        assert get(server.url + "/api/stages",
-                   headers={**NO_TOKEN, "X-Forwarded-For": "203.0.113.7"})[0] == 401
-        assert get(server.url + "/", headers={**NO_TOKEN, "Host": "evil.example"})[0] == 400
-        warnings = [line for line in server.log().splitlines()
-                    if "WARNING" in line and "anyone who can reach port" in line]
-        assert len(warnings) == 1 and "--no-token" in warnings[0]
-    finally:
-        server.stop()
+def test_no_token_lets_a_local_client_in_and_warns_once(tokenless_server):
+    server = tokenless_server
+    client = RecordingClient(server.url, auth={"token": None})
+    assert client.next("settings")
+    client.close()
+    seed = socketio.Client(reconnection=False)  # the seed page: no auth at all
+    answers = []
+    seed.on("response_back", lambda frame, *_: answers.append(frame))
+    seed.connect(server.url, transports=["websocket"], wait_timeout=10)
+    seed.emit("image", data_url(face_jpeg()))
+    wait_until(lambda: answers, what="the processed frame")
+    seed.disconnect()
+    assert get(server.url + "/api/stages", headers=NO_TOKEN)[0] == 200
+    # A tunnel that says so still needs the token, and a rebound name is refused.
+    assert get(server.url + "/api/stages",
+               headers={**NO_TOKEN, "X-Forwarded-For": "203.0.113.7"})[0] == 401
+    assert get(server.url + "/", headers={**NO_TOKEN, "Host": "evil.example"})[0] == 400
+    # Once in its whole log, from its start.
+    warnings = [line for line in server.log().splitlines()
+                if "WARNING" in line and "anyone who can reach port" in line]
+    assert len(warnings) == 1 and "--no-token" in warnings[0]
     beyond = subprocess.run([sys.executable, "process.py", "--no-token", "--host", "0.0.0.0",
                              "--port", str(free_port())], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
