@@ -64,13 +64,13 @@ def two_instances(folder):
         redis.stop()
 
 
-def latency(payload, fps, duration, folder):
+def latency(payload, fps, duration, folder, warm_up_s=3.0):
     """A camera on instance A at `fps`; viewers on A and on B; Redis's cost per relayed frame."""
     with two_instances(folder) as (redis, servers):
-        return _measure(redis, servers, payload, fps, duration)
+        return _measure(redis, servers, payload, fps, duration, warm_up_s)
 
 
-def _measure(redis, servers, payload, fps, duration):
+def _measure(redis, servers, payload, fps, duration, warm_up_s=3.0):
     camera = InOrderClient(reconnection=False)
     camera.connect(servers[0].url, auth=with_token({"source": "bench-cam"}), transports=["websocket"],
                    wait_timeout=10)
@@ -89,7 +89,7 @@ def _measure(redis, servers, payload, fps, duration):
     send_for(1.0)  # listed once it has sent a frame
     here, there = Viewer(servers[0].url, "bench-cam"), Viewer(servers[1].url, "bench-cam")
     slow = Viewer(servers[1].url, "bench-cam", slow_s=0.5)  # must not hold up the others
-    send_for(3.0)  # warm-up: the first frames relayed start the request for frames
+    send_for(warm_up_s)  # warm-up: the first frames relayed start the request for frames
     db = redis.client()
     before = (redis.cpu_seconds(), db.info("stats"), db.info("memory")["used_memory"],
               len(there.arrived))
@@ -119,16 +119,20 @@ def _ms(viewer, sent_at, first_seq):
     return [(at - sent_at[seq]) * 1000 for seq, at in viewer.arrived.items() if seq >= first_seq]
 
 
-def capacity(payload, clients, duration, folder):
-    """Closed-loop clients (own frames) on one instance with 2 workers, then on two with 1 each."""
+def capacity(payload, clients, duration, folder, warm_up_s=2.0, pair=None):
+    """Closed-loop clients (own frames) on one instance with 2 workers, then on two with 1 each.
+
+    `pair`, two instances running already (as two_instances yields them), is used if given.
+    """
     results = {}
     with ServerProcess(*SERVER_ARGS, "--workers", "2", log_dir=folder) as one:
-        run_load(one, payload, clients=2, duration=2.0)  # warm-up
+        run_load(one, payload, clients=2, duration=warm_up_s)
         results["one_instance_fps"] = run_load(one, payload, clients=clients,
                                                duration=duration)["delivered_fps_total"]
-    with two_instances(folder) as (_, servers):
+    with contextlib.ExitStack() as stack:
+        _, servers = pair or stack.enter_context(two_instances(folder))
         for server in servers:
-            run_load(server, payload, clients=1, duration=2.0)
+            run_load(server, payload, clients=1, duration=warm_up_s)
         totals = []
         threads = [threading.Thread(target=lambda s=s: totals.append(run_load(
             s, payload, clients=clients // 2, duration=duration)["delivered_fps_total"]))
@@ -149,16 +153,33 @@ def main(argv=None):
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--skip", default="", help="latency,capacity")
+    parser.add_argument("--smoke", action="store_true", help="to check it runs: both parts on one "
+                        "pair of instances, 1 s warm-ups")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     payload = jpeg(face_at(*SIZES[args.size]))
-    results = {"size": args.size}
     with tempfile.TemporaryDirectory() as folder:
-        if "latency" not in args.skip:
-            results["latency"] = latency(payload, args.fps, args.duration, folder)
-        if "capacity" not in args.skip:
-            results["capacity"] = capacity(payload, args.clients, args.duration, folder)
+        if args.smoke:
+            with two_instances(folder) as pair:
+                results = _run(args, payload, folder, warm_up_s=1.0, pair=pair)
+        else:
+            results = _run(args, payload, folder)
     print(json.dumps(results, indent=2))  # noqa: T201 (the bench's output)
+
+
+def _run(args, payload, folder, warm_up_s=None, pair=None):
+    """Run the parts not skipped; `pair` of instances and short `warm_up_s` for --smoke."""
+    results = {"size": args.size}
+    warm = {} if warm_up_s is None else {"warm_up_s": warm_up_s}
+    if "latency" not in args.skip:
+        if pair is None:
+            results["latency"] = latency(payload, args.fps, args.duration, folder, **warm)
+        else:
+            results["latency"] = _measure(*pair, payload, args.fps, args.duration, **warm)
+    if "capacity" not in args.skip:
+        results["capacity"] = capacity(payload, args.clients, args.duration, folder, **warm,
+                                       pair=pair)
+    return results
 
 
 if __name__ == "__main__":
