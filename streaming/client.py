@@ -2,13 +2,17 @@
 
 import dataclasses
 import time
+from typing import TYPE_CHECKING
 
 from pipeline import Settings
 from protocol import BYTES, MAX_FRAME_BYTES
 
 from .client_stats import ClientStats
 from .log_gate import LogGate
-from .rate_limit import bytes_cost, frame_cost
+from .rate_limit import TokenBucket, bytes_cost, frame_cost
+
+if TYPE_CHECKING:
+    from .source import Rendition
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,19 +30,19 @@ class ClientLimits:
 class Upload:
     """One payload a source sent, with its sequence number; shared by the source's renditions."""
 
-    payload: object
+    payload: bytes | str  # a checked frame: JPEG/PNG bytes or a data URL
     seq: int
     received_at: float = dataclasses.field(default_factory=time.monotonic)
     error_reported: bool = False  # a bad frame is reported to its sender once, not per rendition
-    bucket: object = None  # the sender's TokenBucket, charged once for what the frame cost
+    bucket: TokenBucket | None = None  # the sender's, charged once for what the frame cost
     charged: bool = False
 
-    def charge_received(self):
+    def charge_received(self) -> None:
         """Charge the sender for the bytes received (one token was taken when it came in)."""
         if self.bucket is not None:
             self.bucket.charge(bytes_cost(len(self.payload)) - 1)
 
-    def charge(self, pixels):
+    def charge(self, pixels: int) -> None:
         """Charge the sender for decoding `pixels` pixels beyond what its bytes already cost, once."""
         if self.bucket is not None and not self.charged:
             self.charged = True
@@ -54,12 +58,12 @@ class Client:
     settings: Settings = dataclasses.field(default_factory=Settings)
     form: str = BYTES  # the wire form this client gets frames back in
     stats: ClientStats = dataclasses.field(default_factory=ClientStats)
-    rendition: object = None  # the Rendition it currently watches
-    bucket: object = None  # TokenBucket capping its frame rate
-    settings_bucket: object = None  # TokenBucket capping its settings changes
+    rendition: "Rendition | None" = None  # what it watches here (None: elsewhere, or nothing)
+    bucket: TokenBucket | None = None  # caps its frame rate
+    settings_bucket: TokenBucket | None = None  # caps its settings changes
     last_active: float = dataclasses.field(default_factory=time.monotonic)
     log_gate: LogGate = dataclasses.field(default_factory=LogGate)
 
-    def touch(self):
+    def touch(self) -> None:
         """Note that the client did something, for the idle timeout."""
         self.last_active = time.monotonic()

@@ -19,19 +19,19 @@ class ClientStats:
         self.fps_out = RateMeter()
         self._timings = collections.deque(maxlen=TIMING_WINDOW)
 
-    def frame_received(self):
+    def frame_received(self) -> int:
         """Count a frame that came in from the network, refused or not; return its sequence number."""
         self.received += 1
         self.fps_in.tick()
         return self.received
 
-    def frame_delivered(self, timings):
+    def frame_delivered(self, timings: dict[str, float]) -> None:
         """Record one frame sent to this client and how long each step took."""
         self.processed += 1
         self.fps_out.tick()
         self._timings.append(timings)
 
-    def snapshot(self):
+    def snapshot(self) -> dict:
         """Return the `stats` event payload."""
         recent = list(self._timings)
         keys = {key for timings in recent for key in timings}

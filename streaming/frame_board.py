@@ -7,6 +7,9 @@ frame when it can take one; the frames it skipped are counted, and cost no memor
 
 import threading
 import time
+from typing import Callable
+
+from pipeline import Settings
 
 POLL_S = 0.01
 
@@ -14,7 +17,7 @@ POLL_S = 0.01
 class FrameBoard:
     """One tap of a rendition: the newest JPEG, its number, and a condition to wait on."""
 
-    def __init__(self, name, settings, sleep=None):
+    def __init__(self, name: str, settings: Settings, sleep: Callable[[float], None] | None = None):
         self.name = name
         self.settings = settings
         self.handle = None  # set by the boards that attach it (a TapHandle)
@@ -32,7 +35,7 @@ class FrameBoard:
     def __repr__(self):
         return f"FrameBoard({self.name!r}, frames={self.frames}, viewers={self.viewers})"
 
-    def deliver(self, jpeg, meta):
+    def deliver(self, jpeg: bytes, meta: dict) -> None:
         """Keep `jpeg` as the newest frame and wake the viewers (a worker thread calls this)."""
         with self._cond:
             self.jpeg, self.meta = jpeg, meta
@@ -40,13 +43,13 @@ class FrameBoard:
             self.delivered_at = time.monotonic()
             self._cond.notify_all()
 
-    def end(self, state, message):
+    def end(self, state: str, message: str) -> None:
         """Note that no more frames will come, and wake the viewers so their streams finish."""
         with self._cond:
             self.ended = (state, message)
             self._cond.notify_all()
 
-    def newer(self, than, timeout):
+    def newer(self, than: int, timeout: float) -> tuple[int, bytes] | None:
         """Return (number, jpeg) of a frame newer than `than`, or None when ended or timed out."""
         if self._sleep is not None:
             self._poll(than, timeout)
@@ -62,7 +65,7 @@ class FrameBoard:
         while self.frames <= than and self.ended is None and time.monotonic() < deadline:
             self._sleep(POLL_S)
 
-    def recent(self, max_age_s):
+    def recent(self, max_age_s: float) -> bytes | None:
         """Return the newest jpeg if it is younger than `max_age_s`, else None."""
         with self._cond:
             fresh = self.delivered_at is not None and time.monotonic() - self.delivered_at <= max_age_s

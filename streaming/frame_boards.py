@@ -1,10 +1,14 @@
 """HTTP viewers' frame boards: one per (source, settings), shared by all who watch it that way."""
 
 import threading
+from typing import Callable
+
+from pipeline import Settings
 
 from protocol import ClientError
 
 from .frame_board import FrameBoard
+from .tap import Tap, TapHandle
 
 # Snapshots waiting for a frame at once: each holds a server thread for up to a couple of seconds.
 MAX_SNAPSHOTS = 8
@@ -16,7 +20,9 @@ class FrameBoards:
     `max_streams` caps the open streams: each holds a server thread while it plays.
     """
 
-    def __init__(self, attach, max_streams, sleep=None, on_change=None):
+    def __init__(self, attach: Callable[[str, Settings, Tap], TapHandle | None], max_streams: int,
+                 sleep: Callable[[float], None] | None = None,
+                 on_change: Callable[[], None] | None = None):
         # hub.attach_tap (directory.py): a source here or on another instance, one code path.
         self.attach = attach
         self.max_streams = max_streams
@@ -28,7 +34,7 @@ class FrameBoards:
         self._boards = {}  # (name, Settings) -> FrameBoard
         self._lock = threading.Lock()  # taken before the graph's lock, never inside it
 
-    def join(self, name, settings, stream=True):
+    def join(self, name: str, settings: Settings, stream: bool = True) -> FrameBoard | None:
         """Return the board of `name` with `settings`, or None if it is missing or private.
 
         Raise ClientError `too_many_viewers` when every stream (or snapshot) slot is taken.
@@ -54,7 +60,7 @@ class FrameBoards:
             self.on_change()
         return board
 
-    def leave(self, board, stream=True):
+    def leave(self, board: FrameBoard, stream: bool = True) -> None:
         """Take one viewer off `board`; detach it from its rendition after the last."""
         with self._lock:
             board.viewers -= 1
@@ -73,7 +79,7 @@ class FrameBoards:
         else:
             self.snapshots += change
 
-    def end_all(self, message):
+    def end_all(self, message: str) -> None:
         """End every board's streams (the server is stopping)."""
         with self._lock:
             boards = list(self._boards.values())

@@ -33,7 +33,7 @@ from .source import Rendition, Source
 from .tap import Tap, TapHandle
 from .ticker import StatsTicker
 from .viewing import Viewing
-from .workers import WorkerPool
+from .workers import FramePipeline, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,12 @@ log = logging.getLogger(__name__)
 class StreamHub:
     """Accepts frames from the network and hands them to workers; never does CPU work itself."""
 
-    def __init__(self, pipeline, runtime: Runtime, emit: Callable[..., object],
+    def __init__(self, pipeline: FramePipeline, runtime: Runtime, emit: Callable[..., object],
                  unsent_frames: Callable[[str], int], kick: Callable[[str], object],
                  workers: int = 2, stats_interval: float = 1.0,
                  limits: ClientLimits = ClientLimits(), name_grace_s: float = NAME_GRACE_S,
                  directory: Directory | None = None):
-        self.pipeline = pipeline  # a Pipeline, or PipelineProcesses running it in children
+        self.pipeline = pipeline
         self.runtime = runtime
         self.emit = emit
         self.kick = kick  # sid -> None: close that client's connection

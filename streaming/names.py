@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import logging
 import time
+from typing import Callable
 
 from protocol import ClientError
 
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 NAME_GRACE_S = 15.0  # long enough for a bridge's reconnect backoff to come round a few times
 
 
-def claim_digest(claim):
+def claim_digest(claim: str | None) -> bytes | None:
     """Return the SHA-256 of a claim: the server keeps this, never the claim itself."""
     return hashlib.sha256(claim.encode("utf-8")).digest() if claim else None
 
@@ -22,23 +23,23 @@ def claim_digest(claim):
 class Holding:
     """A name's holder: the connection using it (None in the grace period) and its claim's digest."""
 
-    digest: bytes
-    sid: str = None
-    free_at: float = None  # when a disconnected holder's name frees (monotonic)
+    digest: bytes | None
+    sid: str | None = None
+    free_at: float | None = None  # when a disconnected holder's name frees (monotonic)
 
 
 class NameRegistry:
     """Gives each name to one publisher; its own claim wins it back, anyone else is refused."""
 
-    def __init__(self, grace_s=NAME_GRACE_S, clock=time.monotonic):
+    def __init__(self, grace_s: float = NAME_GRACE_S, clock: Callable[[], float] = time.monotonic):
         self.grace_s = grace_s
         self.clock = clock
         self._held = {}  # name -> Holding
 
-    def __contains__(self, name):
+    def __contains__(self, name: str) -> bool:
         return self._holding(name) is not None
 
-    def take(self, name, sid, claim=None):
+    def take(self, name: str, sid: str, claim: str | None = None) -> str | None:
         """Give `name` to connection `sid`; return the sid it moves from (same claim), if any.
 
         Raise `source_taken` if another publisher holds it, or held it a moment ago.
@@ -47,7 +48,7 @@ class NameRegistry:
         self._held[name] = Holding(claim_digest(claim), sid)
         return held.sid if held is not None else None
 
-    def check(self, name, claim=None):
+    def check(self, name: str, claim: str | None = None) -> Holding | None:
         """Raise `source_taken` unless `claim` may take `name`; return its Holding, if any."""
         self._sweep()
         digest = claim_digest(claim)
@@ -64,7 +65,7 @@ class NameRegistry:
             raise refused
         return held
 
-    def release(self, name, sid):
+    def release(self, name: str, sid: str) -> None:
         """Note that `sid` left: a claimed name is kept for its claim a while, any other frees."""
         held = self._held.get(name)
         if held is None or held.sid != sid:

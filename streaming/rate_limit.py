@@ -1,6 +1,7 @@
 """A token bucket that charges a frame by what it costs, so big frames use up a client's rate sooner."""
 
 import time
+from typing import Callable
 
 # One token buys one frame of up to this many pixels; a larger frame costs in proportion, so a
 # client sending 4K frames gets about a 27th of the frames a 640x480 client gets. (Measured, a
@@ -13,12 +14,12 @@ BYTES_PER_TOKEN = 128 * 1024
 MAX_HOLD_S = 1.0
 
 
-def frame_cost(pixels):
+def frame_cost(pixels: int) -> float:
     """Return the tokens a decoded frame of `pixels` pixels costs (at least one)."""
     return max(1.0, pixels / PIXELS_PER_TOKEN)
 
 
-def bytes_cost(size):
+def bytes_cost(size: int) -> float:
     """Return the tokens receiving a payload of `size` bytes costs (at least one)."""
     return max(1.0, size / BYTES_PER_TOKEN)
 
@@ -26,7 +27,8 @@ def bytes_cost(size):
 class TokenBucket:
     """Refills at `rate` tokens per second up to `capacity`; each frame takes one, then its cost."""
 
-    def __init__(self, rate, capacity=None, clock=time.monotonic):
+    def __init__(self, rate: float, capacity: float | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.rate = rate
         self.capacity = capacity if capacity is not None else max(rate, 1)
         self._tokens = self.capacity
@@ -38,7 +40,7 @@ class TokenBucket:
         self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
-    def take(self):
+    def take(self) -> bool:
         """Take a token if one is there; return whether it was."""
         self._refill()
         if self._tokens < 1:
@@ -46,12 +48,12 @@ class TokenBucket:
         self._tokens -= 1
         return True
 
-    def charge(self, tokens):
+    def charge(self, tokens: float) -> None:
         """Take `tokens` more, into debt if need be: what a frame cost once it was decoded."""
         self._refill()
         self._tokens -= tokens
 
-    def wait_s(self):
+    def wait_s(self) -> float:
         """Return how long until a token is there again (0 if one is), at most MAX_HOLD_S."""
         self._refill()
         return min(MAX_HOLD_S, max(0.0, (1 - self._tokens) / self.rate))

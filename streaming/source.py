@@ -2,10 +2,12 @@
 
 import time
 
-from pipeline import StreamState
+from pipeline import Settings, StreamState
 from protocol import LIVE
 
+from .client import Client, Upload
 from .mailbox import Mailbox
+from .tap import Tap
 
 
 class Rendition:
@@ -15,16 +17,16 @@ class Rendition:
     face track), so five viewers with the same settings cost one pipeline run.
     """
 
-    def __init__(self, source, settings):
+    def __init__(self, source: "Source", settings: Settings):
         self.source = source
         self.settings = settings
         self.state = StreamState.seeded()
         self.mailbox = Mailbox()
-        self.viewers = {}  # sid -> Client
-        self.taps = set()  # non-client consumers of its frames (see graph.py)
+        self.viewers: dict[str, Client] = {}
+        self.taps: set[Tap] = set()  # non-client consumers of its frames (see graph.py)
         self.closed = False
 
-    def close(self):
+    def close(self) -> None:
         """Stop serving: a worker holding it skips it, a waiting frame is dropped."""
         self.closed = True
         self.mailbox.clear()
@@ -36,16 +38,16 @@ class Source:
     A shared source is listed and anyone may watch it; a private one only its owner sees.
     """
 
-    def __init__(self, name, owner_sid, shared=False):
+    def __init__(self, name: str, owner_sid: str, shared: bool = False):
         self.name = name
         self.owner_sid = owner_sid
         self.shared = shared
-        self.renditions = {}  # Settings -> Rendition
+        self.renditions: dict[Settings, Rendition] = {}
         self.frames = 0
         self.last_frame_at = None
         self.status = {"state": LIVE, "message": ""}
 
-    def publish(self, upload):
+    def publish(self, upload: Upload) -> list[Rendition]:
         """File `upload` in each rendition's mailbox; return the renditions that need a worker."""
         self.frames += 1
         self.last_frame_at = upload.received_at
@@ -59,29 +61,29 @@ class Source:
                 waiting.append(rendition)
         return waiting
 
-    def rendition_for(self, settings):
+    def rendition_for(self, settings: Settings) -> Rendition:
         """Return the rendition for `settings`, creating it on first use."""
         rendition = self.renditions.get(settings)
         if rendition is None:
             rendition = self.renditions[settings] = Rendition(self, settings)
         return rendition
 
-    def forget(self, rendition):
+    def forget(self, rendition: Rendition) -> None:
         """Drop a rendition nobody watches any more."""
         unused = not rendition.viewers and not rendition.taps
         if unused and self.renditions.get(rendition.settings) is rendition:
             del self.renditions[rendition.settings]
             rendition.close()
 
-    def viewers(self):
+    def viewers(self) -> list[Client]:
         """Return every client watching this source, over all renditions."""
         return [c for r in list(self.renditions.values()) for c in list(r.viewers.values())]
 
-    def others(self):
+    def others(self) -> list[Client]:
         """Return the clients watching this source other than its owner."""
         return [c for c in self.viewers() if c.sid != self.owner_sid]
 
-    def describe(self, now=None):
+    def describe(self, now: float | None = None) -> dict:
         """Return the entry for this source in the `sources` list."""
         now = time.monotonic() if now is None else now
         idle = None if self.last_frame_at is None else round(now - self.last_frame_at, 1)

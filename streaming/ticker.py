@@ -2,8 +2,12 @@
 
 import logging
 import time
+from typing import Callable
 
 from protocol import error_body
+
+from .client import Client
+from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -11,7 +15,8 @@ log = logging.getLogger(__name__)
 class StatsTicker:
     """Sends every client its telemetry and drops idle clients; runs as one background task."""
 
-    def __init__(self, clients, runtime, emit, kick, idle_timeout, interval=1.0):
+    def __init__(self, clients: dict[str, Client], runtime: Runtime, emit: Callable[..., object],
+                 kick: Callable[[str], object], idle_timeout: float, interval: float = 1.0):
         self.clients = clients  # sid -> Client, shared with the hub
         self.runtime = runtime
         self.emit = emit
@@ -20,12 +25,12 @@ class StatsTicker:
         self.interval = interval
         self._running = False
 
-    def start(self):
+    def start(self) -> None:
         """Start ticking in a background task."""
         self._running = True
         self.runtime.start_task(self._run)
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop after the current tick."""
         self._running = False
 

@@ -9,9 +9,9 @@ workers: a rendition's frames all go to the child that holds its stage states.
 
 import logging
 
-from typing import Callable
+from typing import Callable, Protocol
 
-from pipeline import StageFailed
+from pipeline import Result, Settings, StageFailed, StreamState
 from protocol import ClientError, image_bytes
 
 from .client import Upload
@@ -27,12 +27,28 @@ INTERNAL_ERROR = ClientError("the server failed on this frame; the next one may 
                              code="internal_error")
 
 
+class FramePipeline(Protocol):
+    """What workers run: a Pipeline in this process, or PipelineProcesses in child processes."""
+
+    def process(self, image: bytes, settings: Settings, state: StreamState) -> Result:
+        """Process one frame with `settings`, keeping the stages' state in `state`."""
+
+    def lane_for(self, state: StreamState) -> int:
+        """Return the lane (child process) that serves the rendition holding `state`."""
+
+    def problem(self) -> str | None:
+        """Return why it cannot process frames now (the health check's answer), or None."""
+
+    def close(self) -> None:
+        """Let go of what it holds (child processes, if any)."""
+
+
 class WorkerPool:
     """`size` workers running the pipeline for whichever rendition has a frame waiting."""
 
-    def __init__(self, pipeline, runtime: Runtime, delivery: Delivery,
+    def __init__(self, pipeline: FramePipeline, runtime: Runtime, delivery: Delivery,
                  on_bad_frame: Callable[[Rendition, Upload, ClientError], None], size: int):
-        self.pipeline = pipeline  # a Pipeline, or PipelineProcesses with its lanes
+        self.pipeline = pipeline
         self.runtime = runtime
         self.delivery = delivery
         self.on_bad_frame = on_bad_frame

@@ -1,7 +1,7 @@
 """Who watches what across the cluster: each source's viewers and MJPEG players, summed."""
 
 
-def tally(records, key):
+def tally(records: list[dict], key: str) -> dict[str, int]:
     """Sum the {source name: count} maps under `key` of the instances' records."""
     found = {}
     for record in records:
@@ -10,7 +10,9 @@ def tally(records, key):
     return found
 
 
-def merge(local, remote, viewers, players):
+def merge(local: list[dict], remote: dict[str, dict],
+          viewers: tuple[dict[str, int], dict[str, int]],
+          players: tuple[dict[str, int], dict[str, int]]) -> list[dict]:
     """Return the `sources` list: `local` entries, then `remote` ones (by name) not among them.
 
     `viewers` and `players` are each ({name: count} on other instances, {name: count} here),

@@ -19,7 +19,7 @@ TIMEOUT_S = 1.0
 class RedisLink:
     """A Redis client that fails fast, and notes (in one line each way) when Redis goes and returns."""
 
-    def __init__(self, url):
+    def __init__(self, url: str):
         self.url = url
         # Fail within a second and leave retrying to the callers' loops, which come round every
         # second anyway: a retrying client would stall a heartbeat for many seconds instead.
@@ -30,11 +30,11 @@ class RedisLink:
         self.down_errors = REDIS_DOWN
         self._lock = threading.Lock()
 
-    def pubsub(self):
+    def pubsub(self) -> redis.client.PubSub:
         """Return a new pub/sub connection (owned by one thread)."""
         return self.redis.pubsub(ignore_subscribe_messages=True)
 
-    def ok(self):
+    def ok(self) -> None:
         """Note a call that worked."""
         with self._lock:
             was, self.up = self.up, True
@@ -44,7 +44,7 @@ class RedisLink:
         elif was is None:
             log.info("Redis at %s: sharing sources with the other instances", shown_url(self.url))
 
-    def failed(self, exc):
+    def failed(self, exc: Exception) -> None:
         """Note a call that failed because Redis is unreachable."""
         with self._lock:
             was, self.up = self.up, False

@@ -11,6 +11,7 @@ from protocol import ClientError
 
 from ..names import claim_digest
 from .keys import NAME_TTL_S, name_key
+from .link import RedisLink
 
 # Take the name unless another publisher holds it; return the holder when refused.
 _CLAIM = """
@@ -44,7 +45,7 @@ return 0
 class ClusterNames:
     """The names this instance's publishers hold in Redis."""
 
-    def __init__(self, link, instance, grace_s):
+    def __init__(self, link: RedisLink, instance: str, grace_s: float):
         self.link = link
         self.instance = instance
         self.grace_ms = int(grace_s * 1000)
@@ -54,7 +55,7 @@ class ClusterNames:
         self._claim, self._refresh, self._release = (r.register_script(s)
                                                      for s in (_CLAIM, _REFRESH, _RELEASE))
 
-    def take(self, name, sid, claim=None):
+    def take(self, name: str, sid: str, claim: str | None = None) -> None:
         """Hold `name` for `sid` cluster-wide; raise `source_taken` if another publisher has it.
 
         Redis being down is no reason to refuse a camera: the name is then checked on this
@@ -79,7 +80,7 @@ class ClusterNames:
             if current is None or (digest and current.rsplit("|", 1)[1] == digest.hex()):
                 self.held[name] = value
 
-    def release(self, name, sid):
+    def release(self, name: str, sid: str) -> None:
         """Let go of `name` if `sid` holds it; a claimed one stays kept for its claim a while."""
         with self._lock:
             value = self.held.get(name)
@@ -93,7 +94,7 @@ class ClusterNames:
         except self.link.down_errors as exc:
             self.link.failed(exc)  # the key expires by itself
 
-    def refresh(self):
+    def refresh(self) -> list[str]:
         """Keep every held name alive; return the names another instance took meanwhile."""
         with self._lock:
             held = list(self.held.items())

@@ -5,6 +5,8 @@ import logging
 
 from typing import TYPE_CHECKING
 
+from redis import Redis
+
 from pipeline import Settings
 from protocol import ClientError, SettingsError
 
@@ -28,7 +30,7 @@ class Outbox:
         self.taps = {}  # (name, settings text) -> (ChannelTap, TapHandle)
         self._refused = set()
 
-    def serve(self, redis, now_ms: int) -> None:
+    def serve(self, redis: Redis, now_ms: int) -> None:
         """Read the live requests for this instance's sources; attach and detach taps to match."""
         names = self.hub.offered_names()
         with redis.pipeline(transaction=False) as pipe:

@@ -7,8 +7,10 @@ pub/sub keeps no messages, it only passes them on to whoever listens right now.
 
 import logging
 import threading
+from typing import Callable
 
 from .keys import end_message, frame_message
+from .link import RedisLink
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +18,7 @@ log = logging.getLogger(__name__)
 class ChannelTap:
     """A rendition's frames for one frames channel (graph.py's tap interface)."""
 
-    def __init__(self, channel, publisher):
+    def __init__(self, channel: str, publisher: "Publisher"):
         self.channel = channel
         self.publisher = publisher
         self.pending = None  # the newest encoded message not yet published
@@ -24,11 +26,11 @@ class ChannelTap:
         self.dropped = 0  # frames replaced before they could be published
         self.ended = False
 
-    def deliver(self, jpeg, meta):
+    def deliver(self, jpeg: bytes, meta: dict) -> None:
         """Keep the newest frame for the publisher (called on a worker thread; never blocks)."""
         self.publisher.offer(self, frame_message(jpeg, meta))
 
-    def end(self, state, message):
+    def end(self, state: str, message: str) -> None:
         """Tell the viewers elsewhere that the source is gone or private."""
         self.ended = True
         self.publisher.offer(self, end_message(state, message))
@@ -37,7 +39,7 @@ class ChannelTap:
 class Publisher:
     """One thread that publishes each tap's newest message."""
 
-    def __init__(self, link, start_task):
+    def __init__(self, link: RedisLink, start_task: Callable[..., object]):
         self.link = link
         self.start_task = start_task
         self.bytes = 0  # published so far, for the bench
@@ -46,18 +48,18 @@ class Publisher:
         self._waiting = {}  # tap -> message, newest wins
         self._running = False
 
-    def start(self):
+    def start(self) -> None:
         """Start the publishing thread."""
         self._running = True
         self.start_task(self._run)
 
-    def stop(self):
+    def stop(self) -> None:
         """Let the thread exit."""
         with self._cond:
             self._running = False
             self._cond.notify()
 
-    def offer(self, tap, message):
+    def offer(self, tap: ChannelTap, message: bytes) -> None:
         """File `message` as `tap`'s newest; a message not yet published is dropped."""
         with self._cond:
             if self._waiting.get(tap) is not None:

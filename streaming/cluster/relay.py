@@ -16,6 +16,7 @@ from ..client import Client
 from ..delivery import Delivery
 from ..tap import Tap
 from .keys import POKE_CHANNEL, frames_channel, read_message, settings_text
+from .link import RedisLink
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,11 @@ class View:
 class Relay:
     """Listens on the frames channels this instance's viewers need and hands frames out."""
 
-    def __init__(self, link, emit: Callable[..., object], unsent_frames: Callable[[str], int],
+    def __init__(self, link: RedisLink, emit: Callable[..., object], unsent_frames: Callable[[str], int],
                  start_task: Callable[..., object],
                  on_end: Callable[[str, list[Client], str, str], None],
                  on_poke: Callable[[], None] = lambda: None):
-        self.link = link  # the RedisLink (link.py)
+        self.link = link
         self.delivery = Delivery(emit, unsent_frames)
         self.start_task = start_task
         self.on_end = on_end

@@ -3,6 +3,8 @@
 import json
 import time
 
+from redis import Redis
+
 from .counts import merge, tally
 from .keys import INSTANCE_TTL_S, PREFIX, instance_key
 from .relay import Relay
@@ -28,7 +30,7 @@ class Roster:
         a source missing from Redis is not taken to have left."""
         self._trust_after = time.monotonic() + INSTANCE_TTL_S
 
-    def read(self, redis) -> None:
+    def read(self, redis: Redis) -> None:
         """Read every other instance's record."""
         keys = [k for k in redis.scan_iter(match=f"{PREFIX}instance:*", count=500)
                 if k.decode() != instance_key(self.instance)]

@@ -61,5 +61,7 @@ def test_a_source_on_one_instance_is_listed_named_and_watched_on_the_other(pair)
     status = b.emitted.next("viewer", "source_status", timeout=WAIT_S)
     assert status["source"] == "porch" and status["state"] == GONE
     viewer = b.clients["viewer"]
-    assert viewer.rendition.source.name == viewer.source_name  # back to its own camera
+    # Told first, then moved, on B's relay thread: back to its own camera.
+    wait_until(lambda: viewer.rendition is not None, timeout=WAIT_S, what="the viewer home")
+    assert viewer.rendition.source.name == viewer.source_name
     assert b.watched_elsewhere("viewer") is None
