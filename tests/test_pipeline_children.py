@@ -26,19 +26,20 @@ def two_children(artifacts):
 
 
 class Streamer:
-    """A client that sends a frame whenever the previous one was answered, for `seconds`."""
+    """A client that sends a frame whenever the previous one was answered, for `seconds` at most."""
 
     def __init__(self, url, seconds):
         self.client = RecordingClient(url)
         self.client.next("settings")
         self.answers = []  # (time, "frame" | error code, seq)
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(seconds,), daemon=True)
         self._thread.start()
 
     def _run(self, seconds):
         end = time.monotonic() + seconds
         jpeg = face_jpeg()
-        while time.monotonic() < end:
+        while time.monotonic() < end and not self._stop.is_set():
             self.client.send(jpeg)
             answered = self._answer(timeout=15)
             if answered is None:
@@ -61,20 +62,42 @@ class Streamer:
         return None
 
     def join(self):
+        """Stop after the frame in flight; disconnect."""
+        self._stop.set()
         self._thread.join(timeout=60)
         self.client.close()
 
     def frames_between(self, start, end):
         return [a for a in self.answers if a[1] == "frame" and start <= a[0] <= end]
 
+    def frames(self):
+        return sum(1 for a in self.answers if a[1] == "frame")
+
+
+def measured(streamers, frames=10):
+    """Wait until each streamer has `frames` frames back: the server has measured its frame time."""
+    wait_until(lambda: all(s.frames() >= frames for s in streamers), timeout=30,
+               what=f"{frames} frames to each streamer")
+
+
+def served_after_a_timeout(streamers):
+    """Tell whether a streamer got a frame_timeout and, after it, a frame again."""
+    for streamer in streamers:
+        timed_out = [a[0] for a in streamer.answers if a[1] == "frame_timeout"]
+        if timed_out and streamer.frames_between(timed_out[0], time.monotonic()):
+            return True
+    return False
+
 
 def test_a_stopped_child_is_killed_and_its_client_gets_an_error_then_frames(two_children):
     server = two_children
     streamers = [Streamer(server.url, 20) for _ in range(2)]
-    time.sleep(4)  # both stream, and the deadline is measured
+    measured(streamers)  # both stream, and the deadline is measured
     stopped = pipeline_children(server)[0]
     stopped.send_signal(signal.SIGSTOP)
     stopped_at = time.monotonic()
+    wait_until(lambda: served_after_a_timeout(streamers), timeout=30,
+               what="a frame_timeout, then a frame again")
     for streamer in streamers:
         streamer.join()
     timeouts = [(s, a) for s in streamers for a in s.answers if a[1] == "frame_timeout"]
@@ -97,9 +120,14 @@ def test_a_stopped_child_is_killed_and_its_client_gets_an_error_then_frames(two_
 def test_a_killed_child_costs_only_the_frame_it_held(two_children):
     server = two_children
     streamer = Streamer(server.url, 12)
-    time.sleep(4)
+    measured([streamer])
     killed_at = time.monotonic()
     pipeline_children(server)[0].kill()
+    # Frames go on while the replacement starts (~2.4 s), and after it.
+    wait_until(lambda: len(pipeline_children(server)) == 2, timeout=60, what="the replacement")
+    replaced_at = time.monotonic()
+    wait_until(lambda: len(streamer.frames_between(replaced_at, time.monotonic())) >= 5,
+               timeout=30, what="frames after the replacement")
     streamer.join()
     after = [a for a in streamer.answers if a[0] >= killed_at]
     errors = [a for a in after if a[1] not in ("frame", "rate_limited")]
