@@ -5,7 +5,8 @@ import multiprocessing
 import os
 import signal
 
-from pipeline import Pipeline, StageFailed, StreamState, single_threaded_libraries
+from pipeline import (Pipeline, PipelineConfig, Settings, StageFailed, StreamState,
+                      single_threaded_libraries)
 from pipeline.huge_pages import ask_for_huge_pages
 from pipeline.landmark_model import PRELOAD_MODEL_VARIABLE
 from protocol import ClientError
@@ -82,7 +83,7 @@ def _child_main(config, connection, log_level):
 class PipelineChild:
     """One child process and the parent's end of its pipe."""
 
-    def __init__(self, config, log_level):
+    def __init__(self, config: PipelineConfig, log_level: int):
         # Read by the fork server when it starts (with the first child), to preload the model.
         os.environ.setdefault(PRELOAD_MODEL_VARIABLE, config.landmark_model)
         context = _start_method()
@@ -92,14 +93,15 @@ class PipelineChild:
         self.process.start()
         child_end.close()  # so a dead child reads as EOF here
 
-    def wait_ready(self):
+    def wait_ready(self) -> str:
         """Block until the child has built its pipeline; return the pipeline's description."""
         kind, detail = self._receive()
         if kind != "ready":
             raise ChildFailed(f"pipeline process could not start: {detail}")
         return detail
 
-    def call(self, payload, settings, key, forgotten, deadline_s):
+    def call(self, payload: bytes, settings: Settings, key: int, forgotten: list[int],
+             deadline_s: float) -> tuple[str, object]:
         """Process one frame of stream `key` in the child; return (kind, result or error)."""
         try:
             self.connection.send((payload, settings, key, forgotten))
@@ -117,19 +119,19 @@ class PipelineChild:
         except (EOFError, OSError):
             raise self.failure() from None
 
-    def failure(self):
+    def failure(self) -> "ChildFailed":
         """Return the error saying that the child exited, and how."""
         self.process.join(timeout=1)
         return ChildFailed(f"pipeline process {self.process.pid} exited "
                            f"(code {self.process.exitcode})")
 
-    def close(self, timeout_s=1.0):
+    def close(self, timeout_s: float = 1.0) -> None:
         """Close the pipe; the child exits when it sees that, or is killed after `timeout_s`."""
         self.connection.close()
         self.process.join(timeout=timeout_s)
         self.kill()
 
-    def kill(self):
+    def kill(self) -> None:
         """Kill the child at once (SIGKILL works on a stopped process too) and reap it."""
         if self.process.is_alive():
             self.process.kill()

@@ -21,6 +21,8 @@ import threading
 import time
 import weakref
 
+from pipeline import PipelineConfig, Result, Settings, StreamState
+
 from .pipeline_child import ChildFailed, PipelineChild
 
 log = logging.getLogger(__name__)
@@ -40,14 +42,14 @@ WATCH_S = 1.0  # how often the watcher looks for children that died while idle  
 class Lane:
     """One child, the lock held while it has a frame, and the streams it serves."""
 
-    def __init__(self, child):
+    def __init__(self, child: PipelineChild):
         self.child = child  # None while a replacement starts
         self.ready = threading.Condition()
         self.busy = False
         self.streams = weakref.WeakSet()  # StreamStates homed here; gone with their rendition
         self.forgotten = []  # keys of streams that ended, told to the child with the next frame
 
-    def take(self, timeout_s):
+    def take(self, timeout_s: float) -> PipelineChild:
         """Wait until the child is there and idle, and hold it; return it."""
         with self.ready:
             if not self.ready.wait_for(lambda: self.child is not None and not self.busy, timeout_s):
@@ -55,7 +57,7 @@ class Lane:
             self.busy = True
             return self.child
 
-    def give_back(self, child=None):
+    def give_back(self, child: PipelineChild | None = None) -> None:
         """Release the child; `child` replaces it (None while a replacement starts)."""
         with self.ready:
             self.busy = False
@@ -67,7 +69,7 @@ class Lane:
 class PipelineProcesses:
     """The pipeline's `process` and `config`, with each stream's frames run in one of `count` children."""
 
-    def __init__(self, config, count, log_level=logging.INFO):
+    def __init__(self, config: PipelineConfig, count: int, log_level: int = logging.INFO):
         self.config = config
         # Each child runs one frame at a time, so it needs one face detector, not one per worker.
         self._child_config = dataclasses.replace(config, workers=1)
@@ -86,24 +88,24 @@ class PipelineProcesses:
         self.count = count
         threading.Thread(target=self._watch, name="pipeline-watch", daemon=True).start()
 
-    def deadline_s(self):
+    def deadline_s(self) -> float:
         """Return how long a child may take on a frame before it counts as stuck."""
         with self._lock:
             if not self._durations:
                 return FIRST_DEADLINE_S
             return max(MIN_DEADLINE_S, DEADLINE_FACTOR * max(self._durations))
 
-    def problem(self):
+    def problem(self) -> str | None:
         """Return why frames cannot be processed now (no child running), or None."""
         if any(lane.child is not None for lane in self.lanes):
             return None
         return "no pipeline process is running; restarting them"
 
-    def pids(self):
+    def pids(self) -> list[int]:
         """Return the process ids of the children now running."""
         return sorted(lane.child.process.pid for lane in self.lanes if lane.child is not None)
 
-    def lane_for(self, state):
+    def lane_for(self, state: StreamState) -> int:
         """Return the lane serving `state`'s stream, choosing the least busy on its first frame."""
         with self._lock:
             if state.lane is None or self.lanes[state.lane].child is None:
@@ -120,7 +122,7 @@ class PipelineProcesses:
                 weakref.finalize(state, lane.forgotten.append, state.key)
             return state.lane
 
-    def process(self, payload, settings, state):
+    def process(self, payload: bytes, settings: Settings, state: StreamState) -> Result:
         """Decode, run the stages and encode in the stream's child; its state stays there."""
         lane = self.lanes[self.lane_for(state)]
         child = lane.take(IDLE_WAIT_S)
@@ -194,7 +196,7 @@ class PipelineProcesses:
         lane.forgotten[:] = []  # the new child never held those streams
         lane.give_back(child)
 
-    def close(self, timeout_s=2.0):
+    def close(self, timeout_s: float = 2.0) -> None:
         """Stop every child: idle ones at once, busy ones after `timeout_s` at most."""
         with self._lock:
             self._closing = True
