@@ -13,6 +13,7 @@ import time
 
 import psutil
 
+from harness.server import SEED_STYLE, ServerProcess
 from pipeline import current
 from pipeline.huge_pages import ask_for_huge_pages
 
@@ -22,7 +23,6 @@ from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
 from .motion_clips import MOVES
-from .server import SEED_STYLE, ServerProcess
 from .watch_viewers import run_watch, watch_table
 
 log = logging.getLogger("bench")
@@ -128,7 +128,7 @@ def run_fairness(args):
 
 def run_recording(args, payload, shared=None):
     """The 4x15 overload with and without a recording of one source (README, Recording and media)."""
-    if shared is not None:  # its data folder is a temporary one of its own (bench/server.py)
+    if shared is not None:  # its data folder is a temporary one of its own (harness/server.py)
         return recording.run(shared, payload, args.overload_duration)
     with tempfile.TemporaryDirectory() as data_dir:
         with warm_server(args, payload, "--data-dir", data_dir) as server:

@@ -12,9 +12,10 @@ import logging
 import pathlib
 import statistics
 
+from harness.server import ServerProcess
+
 from .frames import SIZES, face_at, jpeg
 from .load import run_load
-from .server import ServerProcess
 
 log = logging.getLogger("bench")
 HERE = pathlib.Path(__file__).resolve().parent.parent

@@ -14,13 +14,13 @@ import threading
 import time
 
 from bridge.socketio_client import InOrderClient
+from harness.access_token import with_token
+from harness.redis_process import RedisProcess
+from harness.server import ServerProcess
+from harness.stats import summary
 
-from .access_token import with_token
 from .frames import SIZES, face_at, jpeg
 from .load import run_load
-from .redis_process import RedisProcess
-from .server import ServerProcess
-from .stats import summary
 
 log = logging.getLogger("bench.cluster")
 

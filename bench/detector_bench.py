@@ -11,11 +11,11 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from harness.stats import pct
 from pipeline.detection import DetectorModel
 from pipeline.detection.runtimes import RUNTIMES
 
 from .frames import face_at
-from .stats import pct
 
 SIZES = (320, 640)
 WARM_UP = 3  # the first calls choose kernels and grow arenas

@@ -12,11 +12,11 @@ import time
 
 from bridge.app import Bridge
 from bridge.cameras import JpegFilesCamera
+from harness.access_token import session_token
+from harness.delay_link import DelayLink
+from harness.stats import summary, trend_ms_per_s
 
-from .access_token import session_token
-from .delay_link import DelayLink
 from .frames import face_at, jpeg
-from .stats import summary, trend_ms_per_s
 
 log = logging.getLogger("bench")
 

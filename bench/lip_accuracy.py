@@ -11,12 +11,12 @@ import cv2
 import dlib
 import numpy as np
 
+from harness.stats import pct
 from pipeline import find_landmark_model
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
 from .motion_clips import at_fps, clip
-from .stats import pct
 
 GOOD_IOU = 0.7
 

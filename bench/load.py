@@ -4,9 +4,8 @@ import threading
 import time
 
 from bridge.socketio_client import InOrderClient
-
-from .access_token import with_token
-from .stats import summary, trend_ms_per_s
+from harness.access_token import with_token
+from harness.stats import summary, trend_ms_per_s
 
 ANSWER_TIMEOUT_S = 2.0
 SAMPLE_EVERY_S = 0.5
@@ -62,7 +61,7 @@ class LoadClient:
 
 
 def run_load(server, payload, clients=1, fps=None, duration=10.0, settings=None, names=()):
-    """Run one load scenario against `server` (a bench.server.ServerProcess); return its numbers.
+    """Run one load scenario against `server` (a harness.server.ServerProcess); return its numbers.
 
     `names`: source names for the first clients, which makes them shared (as for recording).
     """

@@ -5,15 +5,14 @@ import time
 import cv2
 import numpy as np
 
+from harness.stats import pct
 from pipeline import (Pipeline, PipelineConfig, Settings, StreamState, current, find_landmark_model,
                       single_threaded_libraries)
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
-
 from .frames import SIZES, jpeg, moving_clip
 from .seed_style import PIPELINE as SEED_STYLE
-from .stats import pct
 
 STEPS = ("decode", *(stage.name for stage in current().stages if stage.name not in current().unavailable),
          "encode", "total")

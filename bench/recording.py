@@ -5,7 +5,8 @@ import threading
 import time
 import urllib.request
 
-from .access_token import bearer
+from harness.access_token import bearer
+
 from .load import run_load
 
 NAMES = ("load-1", "load-2", "load-3", "load-4")

@@ -21,9 +21,10 @@ import urllib.request
 import psutil
 import socketio
 
+from harness.server import ServerProcess
+from harness.stats import summary
+
 from .frames import SIZES, face_at, jpeg
-from .server import ServerProcess
-from .stats import summary
 
 log = logging.getLogger(__name__)
 

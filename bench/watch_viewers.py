@@ -10,10 +10,10 @@ import logging
 import time
 
 from bridge.simulator import MjpegCameraSimulator, load_jpegs
+from harness.mjpeg_player import MjpegPlayer
+from harness.server import ServerProcess
 
-from .mjpeg_player import MjpegPlayer
 from .report import _table
-from .server import ServerProcess
 
 log = logging.getLogger("bench")
 

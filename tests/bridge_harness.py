@@ -8,10 +8,10 @@ import threading
 import time
 import uuid
 
-from bench.access_token import session_token
 from bridge.app import Bridge
-from bridge.simulator import FaultPlan, MjpegCameraSimulator, PushCameraSimulator, load_jpegs
 from bridge.cameras import MjpegPullCamera, PushCamera
+from bridge.simulator import FaultPlan, MjpegCameraSimulator, PushCameraSimulator, load_jpegs
+from harness.access_token import session_token
 
 from .images import decode, face_frame, redness, reference_lip_masks
 

@@ -5,7 +5,7 @@ import shutil
 
 import cv2
 
-from bench.access_token import session_token
+from harness.access_token import session_token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 INSECURE_HOST = "test.lan"  # mapped to 127.0.0.1, so http://test.lan:PORT is not a secure origin

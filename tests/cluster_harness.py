@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bench.redis_process import START_S, RedisProcess, wait_listening
+from harness.redis_process import START_S, RedisProcess, wait_listening
 
 from .server_process import ROOT, ServerProcess, free_port
 

@@ -1,7 +1,7 @@
 """Fixtures: a real server on 127.0.0.1 (threading and eventlet) and real Socket.IO clients.
 
 Every server needs its access token, and every test server gets the same one: the run's,
-put in $ACCESS_TOKEN here before any server starts (bench/access_token.py). Clients present
+put in $ACCESS_TOKEN here before any server starts (harness/access_token.py). Clients present
 it by default: RecordingClient in its auth, the HTTP helpers as a header, pages in #token=.
 """
 
@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from bench.access_token import session_token
+from harness.access_token import session_token
 
 from .browser import INSECURE_HOST, PHONE, launch_chromium, with_token, write_y4m
 from .browser_page import COUNT_SENT_FRAMES

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from bench.stats import summary
+from harness.stats import summary
 
 from .images import face_jpeg
 from .socket_client import RecordingClient

@@ -10,7 +10,7 @@ import urllib.request
 import av
 import cv2
 
-from bench.access_token import bearer
+from harness.access_token import bearer
 
 from .images import face_frame, jpeg
 from .socket_client import RecordingClient

@@ -5,8 +5,8 @@ import time
 
 import psutil
 
-from bench import server
-from bench.server import ROOT, free_port  # noqa: F401  (re-exported for the tests)
+from harness import server
+from harness.server import ROOT, free_port  # noqa: F401  (re-exported for the tests)
 
 
 class ServerProcess(server.ServerProcess):

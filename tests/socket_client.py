@@ -7,8 +7,8 @@ import threading
 import pytest
 import socketio
 
-from bench.access_token import with_token
 from bridge.socketio_client import InOrderClient
+from harness.access_token import with_token
 
 DEFAULT_TIMEOUT_S = 10
 
@@ -16,7 +16,7 @@ DEFAULT_TIMEOUT_S = 10
 class RecordingClient:
     """Connects to the server and keeps each event's payloads in its own queue.
 
-    It presents the run's access token (bench/access_token.py) in its `auth`, merged with the
+    It presents the run's access token (harness/access_token.py) in its `auth`, merged with the
     `auth` given; a test about refusals gives its own: `auth={"token": None}` sends none.
     """
 

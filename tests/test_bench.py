@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from bench.server import ROOT
+from harness.server import ROOT
 
 pytestmark = pytest.mark.slow  # a long run: `make test-unit` or -m 'not slow' leave it out
 

@@ -5,8 +5,8 @@ It also plays /video/NAME.mjpg in a plain <img>, as another site's page or a das
 
 import pytest
 
-from bench.access_token import session_token
 from bridge.cameras import JpegFilesCamera
+from harness.access_token import session_token
 
 from .bridge_harness import Rig, unique_name
 from .browser import DESKTOP

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from bench.server import ServerProcess
+from harness.server import ServerProcess
 
 from .good_stream import GOOD_FPS, GoodStream
 from .media_helpers import Publisher, call, fetch

@@ -9,8 +9,8 @@ import time
 import cv2
 import pytest
 
-from bench.delay_link import DelayLink
 from bridge.cameras import JpegFilesCamera
+from harness.delay_link import DelayLink
 
 from .bridge_harness import Rig, unique_name, wait_until
 from .browser_page import start_camera

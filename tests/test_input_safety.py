@@ -7,8 +7,8 @@ import cv2
 import pytest
 import websocket
 
-from bench.access_token import connect_packet
-from bench.server import ServerProcess
+from harness.access_token import connect_packet
+from harness.server import ServerProcess
 from streaming.rate_limit import bytes_cost
 
 from . import crafted_images as crafted

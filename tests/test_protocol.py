@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.access_token import bearer
+from harness.access_token import bearer
 
 from .images import data_url, decode, face_frame, face_jpeg, jpeg, redness, reference_lip_masks
 from .server_process import ROOT, ServerProcess, pipeline_children

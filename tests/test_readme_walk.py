@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bench.server import free_port
+from harness.server import free_port
 
 from .bridge_harness import unique_name
 from .images import FACE_JPEG

@@ -12,7 +12,7 @@ import cv2
 import pytest
 import socketio
 
-from bench.server import ServerProcess
+from harness.server import ServerProcess
 
 from .images import decode, face_frame, face_jpeg
 from .socket_client import RecordingClient

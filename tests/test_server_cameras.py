@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from bench.access_token import session_token
 from bridge.cameras import push_key
 from bridge.simulator import MjpegCameraSimulator, PushCameraSimulator, load_jpegs
+from harness.access_token import session_token
 
 from .bridge_harness import WAIT_S, assert_recoloured_face, wait_until
 from .server_process import ROOT, ServerProcess, free_port

@@ -14,7 +14,7 @@ from engineio import packet
 from gunicorn.config import Config
 from gunicorn.workers.gthread import TConn
 
-from bench.access_token import bearer
+from harness.access_token import bearer
 from web import intake
 from web.pings import PingTimer
 

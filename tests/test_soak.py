@@ -10,8 +10,8 @@ import pytest
 import websocket
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bench.access_token import connect_packet
-from bench.stats import summary
+from harness.access_token import connect_packet
+from harness.stats import summary
 from pipeline.settings import Settings
 
 from .bad_inputs import RARE, corpus

@@ -6,7 +6,7 @@ import time
 import pytest
 import socketio
 
-from bench.access_token import with_token
+from harness.access_token import with_token
 
 from .images import decode, face_frame, face_jpeg, redness, reference_lip_masks
 

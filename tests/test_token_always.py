@@ -19,9 +19,9 @@ import socketio
 import websocket
 from flask import Flask
 
-from bench.access_token import session_token
 from bridge.cameras.push import HANDSHAKE_TIMEOUT_S, MAX_CONNECTIONS
 from bridge.simulator import PushCameraSimulator, load_jpegs
+from harness.access_token import session_token
 from web.guesses import FREE_TRIES
 from web.wiring import register_blueprints
 

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from bench.access_token import bearer, session_token
+from harness.access_token import bearer, session_token
 
 from .bridge_harness import assert_recoloured_face, unique_name, wait_until
 from .images import FACE_JPEG, decode, face_jpeg

@@ -12,9 +12,9 @@ import urllib.parse
 
 import psutil
 
-from bench import server as bench_server
-from bench.access_token import bearer, session_token
-from bench.mjpeg_player import MjpegPlayer
+from harness import server as bench_server
+from harness.access_token import bearer, session_token
+from harness.mjpeg_player import MjpegPlayer
 
 from .server_process import ROOT, free_port
 

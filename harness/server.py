@@ -31,7 +31,7 @@ class ServerProcess:
     """`python process.py` (or `entry`) on a loopback port, its log captured to a file.
 
     It needs the access token like any server; `token` is the one it was given (the run's, from
-    bench/access_token.py, unless `env` names another; "" leaves it to the server's data folder).
+    harness/access_token.py, unless `env` names another; "" leaves it to the server's data folder).
     Without --data-dir (or $DATA_DIR) it gets a data folder of its own, removed when it stops:
     a data folder serves one server at a time, and others may be running from this checkout.
     """
