@@ -209,8 +209,12 @@ def test_disconnect_frees_the_session(connect, server):
 
     # The worker's socket threads are a pool that keeps its threads once made: the first round
     # may grow it, the second must reuse them.
+    at_first = health(server)["clients"]
     three_come_and_go()
-    time.sleep(1.0)  # the first round's connections end
+    deadline = time.monotonic() + 20
+    while health(server)["clients"] > at_first:  # the first round's connections end
+        assert time.monotonic() < deadline, health(server)
+        time.sleep(0.05)
     before = health(server)
     three_come_and_go()
     deadline = time.monotonic() + 20

@@ -1,5 +1,6 @@
 """Access token, origins, limits and HTTPS, against a real server started as it would be exposed."""
 
+import json
 import re
 import ssl
 import struct
@@ -161,8 +162,20 @@ def test_a_full_server_says_it_is_busy(small):
     assert "busy" in refused["message"]
 
 
+def connected(server):
+    """Return how many clients `server` (HTTPS, its own token) counts now."""
+    request = urllib.request.Request(server.url + "/healthz",
+                                     headers={"Authorization": f"Bearer {server.token}"})
+    context = ssl._create_unverified_context()  # the certificate is self-signed on purpose
+    with urllib.request.urlopen(request, timeout=5, context=context) as response:
+        return json.load(response)["clients"]
+
+
 def test_an_idle_client_is_told_and_disconnected(exposed):
-    time.sleep(1)  # let the previous test's clients leave
+    deadline = time.monotonic() + 10
+    while connected(exposed) >= 4:  # --max-clients: the previous test's clients leave
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     client = connect(exposed)
     assert client.next("error", timeout=10)["code"] == "idle_timeout"
     deadline = time.monotonic() + 10

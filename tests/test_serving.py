@@ -177,7 +177,8 @@ def test_sigterm_tells_streaming_clients_and_exits_cleanly(artifacts, stop):
     threads = [threading.Thread(target=stream, args=(c,), daemon=True) for c in clients]
     for thread in threads:
         thread.start()
-    time.sleep(3)
+    wait_until(lambda: all(c.counts["response_back"] >= 2 for c in clients), timeout=30,
+               what="every client streaming")
     family = [server.process, *server.process.children(recursive=True)]
     assert len(pipeline_children(server)) == 2
     started = time.monotonic()
@@ -191,9 +192,14 @@ def test_sigterm_tells_streaming_clients_and_exits_cleanly(artifacts, stop):
         notices = client.drain("error")
         assert any(n.get("code") == "server_stopping" for n in notices), notices
         wait_until(lambda c=client: not c.sio.connected, timeout=10, what="the client told to leave")
-    time.sleep(0.5)
-    left = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert not left, [p.cmdline() for p in left]
+
+    def left():
+        return [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+    deadline = time.monotonic() + 0.5
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left(), [p.cmdline() for p in left()]
     server.stop()
 
 
