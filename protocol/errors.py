@@ -5,13 +5,13 @@ from .error_codes import error_code
 SHOWN_CHARS = 40  # how much of a client's value an error message (and so the log) repeats
 
 
-def shown(value, chars=SHOWN_CHARS):
+def shown(value: object, chars: int = SHOWN_CHARS) -> str:
     """Return `value`'s repr cut to `chars` characters, for messages and log lines."""
     text = repr(value)
     return text if len(text) <= chars else f"{text[:chars]}...({len(text)} chars)"
 
 
-def error_body(code: str, message: str, **extra) -> dict:
+def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
     """Return an error's wire form `{code, message, ...}`: the `error` event; `error` in acks and HTTP."""
     return {"code": error_code(code).name, "message": message, **extra}
 

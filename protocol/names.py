@@ -17,11 +17,11 @@ CLAIM_LENGTHS = range(16, 257)
 CLAIM_RULE = "a string of 16-256 characters, made at random once and kept"
 
 
-def is_claim(claim):
+def is_claim(claim: object) -> bool:
     """Tell whether `claim` has the form of a name claim (its secret is not checked here)."""
     return isinstance(claim, str) and len(claim) in CLAIM_LENGTHS
 
 
-def is_source_name(name):
+def is_source_name(name: object) -> bool:
     """Tell whether `name` is a valid source name."""
     return isinstance(name, str) and SOURCE_NAME.fullmatch(name) is not None

@@ -10,9 +10,11 @@ BYTES = "bytes"
 FORMS = (BYTES, DATA_URL)
 MAX_FRAME_BYTES = 4 * 1024 * 1024  # the largest image a client may send, in bytes
 _BASE64_MARK = ";base64,"
+# What a client may send as a frame: a data URL, or the image's bytes.
+Payload = str | bytes | bytearray | memoryview
 
 
-def payload_form(payload):
+def payload_form(payload: object) -> str:
     """Return the wire form of `payload`, or raise if it is not a frame at all."""
     if isinstance(payload, str):
         return DATA_URL
@@ -24,7 +26,7 @@ def payload_form(payload):
     )
 
 
-def check_size(payload, max_bytes):
+def check_size(payload: Payload, max_bytes: int) -> None:
     """Raise if the payload is empty or over the byte limit (cheap: no decoding)."""
     if len(payload) == 0:
         raise FrameError("the frame is empty", code="empty_frame")
@@ -36,14 +38,14 @@ def check_size(payload, max_bytes):
         )
 
 
-def check_payload(payload, max_bytes=MAX_FRAME_BYTES):
+def check_payload(payload: object, max_bytes: int = MAX_FRAME_BYTES) -> str:
     """Check a received frame's type and size once, on the way in; return its wire form."""
     form = payload_form(payload)
     check_size(payload, max_bytes)
     return form
 
 
-def image_bytes(payload):
+def image_bytes(payload: Payload) -> bytes:
     """Return the image bytes of a checked payload: unwrapped from a data URL, or as they came."""
     if not isinstance(payload, str):
         return bytes(payload)
@@ -60,7 +62,7 @@ def image_bytes(payload):
         raise FrameError("the data URL's base64 is broken", code="bad_base64") from None
 
 
-def in_form(jpeg, form):
+def in_form(jpeg: bytes, form: str) -> Payload:
     """Return JPEG bytes in a wire form: unchanged for bytes, wrapped for a data URL."""
     if form == DATA_URL:
         return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
