@@ -13,7 +13,6 @@ import errno
 import logging
 import os
 import selectors
-import sys
 import threading
 import time
 from functools import partial
@@ -68,7 +67,10 @@ class SocketIOWorker(ThreadWorker):
             check_served_by(self.wsgi, self.cfg)
         except START_UP_ERRORS as exc:
             log.error("%s", exc)
-            sys.exit(WORKER_BOOT_ERROR)  # gunicorn's master then stops instead of retrying
+            # Not sys.exit: Python would then wait for ever on what the app had started before
+            # the error (its pipeline processes). gunicorn's master then stops, not retrying.
+            logging.shutdown()
+            os._exit(WORKER_BOOT_ERROR)
 
         config = self.wsgi.config["STREAM"]
         self._max_body = body_limit(config)
