@@ -68,7 +68,7 @@ def test_filter_equals_the_direct_k_by_k_convolution(size):
 
 @pytest.mark.parametrize("size", [3, 15])
 def test_a_frame_filtered_in_bands_has_no_seams(size):
-    frame = sized_face(720, 1280)  # 720 rows, filtered on the CPU in bands of 200
+    frame = sized_face(720, 1280)  # 720 rows, filtered on the CPU in bands (pipeline.mean_filter)
     out = filtered(frame, "cpu", kernel_size=size)
     reference = cv2.blur(frame, (size, size), borderType=cv2.BORDER_REPLICATE)
     assert np.abs(out.astype(int) - reference).max() <= 1
