@@ -7,9 +7,9 @@ process alone gives each rendition a queue in place of its one-slot mailbox.
 
 import collections
 import sys
-import threading
 
 import streaming.source
+from streaming.mailbox import Mailbox
 from web.cli import main
 
 # The seed detected faces at full resolution on every frame, in the server process.
@@ -17,36 +17,12 @@ PIPELINE = {"detect_width": 0, "redetect_every": 1}
 SERVER = {**PIPELINE, "in_process": True}
 
 
-class QueueAll:
-    """A mailbox (streaming/mailbox.py's interface) that keeps every frame, as the seed did."""
+class QueueAll(Mailbox):
+    """A mailbox that keeps every frame, so each one is processed in turn, as the seed did."""
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self._waiting = collections.deque()
-        self._scheduled = False
-
-    def put(self, item: object) -> tuple[bool, bool]:
-        """Queue `item`; return (needs scheduling, False: nothing is ever replaced)."""
-        with self._lock:
-            self._waiting.append(item)
-            schedule, self._scheduled = not self._scheduled, True
-            return schedule, False
-
-    def take(self) -> object | None:
-        """Remove and return the oldest waiting item (None if there is none)."""
-        with self._lock:
-            return self._waiting.popleft() if self._waiting else None
-
-    def finish(self) -> bool:
-        """Mark the current item done; return True if another is waiting and needs scheduling."""
-        with self._lock:
-            self._scheduled = bool(self._waiting)
-            return self._scheduled
-
-    def clear(self) -> None:
-        """Drop whatever is waiting."""
-        with self._lock:
-            self._waiting.clear()
+        super().__init__()
+        self._waiting = collections.deque()  # no maxlen: nothing is ever replaced
 
 
 def run(argv: list[str] | None = None) -> int:
