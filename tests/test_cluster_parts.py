@@ -18,6 +18,7 @@ from streaming.cluster.relay import Relay
 from .bridge_harness import wait_until
 from .cluster_harness import RedisServer
 from .images import face_jpeg
+from .unit.hub_parts import Tap
 
 CLAIM = "k" * 24
 
@@ -49,19 +50,6 @@ def tasks():
         stop()
     for thread in threads:
         thread.join(timeout=5)
-
-
-class Tap:
-    """Records what a tap is given."""
-
-    def __init__(self):
-        self.frames, self.ended = [], []
-
-    def deliver(self, jpeg, meta):
-        self.frames.append((jpeg, meta))
-
-    def end(self, state, message):
-        self.ended.append((state, message))
 
 
 def test_a_name_is_held_across_instances_and_won_back_by_its_claim(link):

@@ -36,8 +36,11 @@ class Emitted:
     def __call__(self, event, data=None, to=None):
         self.events[(to, event)].put(data)
 
-    def next(self, to, event, timeout=5):
+    def next(self, to, event, timeout=10):
         return self.events[(to, event)].get(timeout=timeout)
+
+    def count(self, to, event):
+        return self.events[(to, event)].qsize()
 
     def drain(self, to, event):
         found = []
@@ -62,3 +65,16 @@ def make_hub(directory=None, unsent_frames=lambda sid: 0, limits=ClientLimits(),
     hub.emitted = emitted
     hub.start()
     return hub
+
+
+class Tap:
+    """Records what a tap is given."""
+
+    def __init__(self):
+        self.frames, self.ended = [], []
+
+    def deliver(self, jpeg, meta):
+        self.frames.append((jpeg, meta))
+
+    def end(self, state, message):
+        self.ended.append((state, message))

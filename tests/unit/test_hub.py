@@ -9,7 +9,7 @@ from streaming.client import Upload
 from streaming.directory import LocalDirectory
 
 from ..bridge_harness import wait_until
-from .hub_parts import FRAME, make_hub
+from .hub_parts import FRAME, Tap, make_hub
 
 
 @pytest.fixture
@@ -17,19 +17,6 @@ def hub():
     made = make_hub()
     yield made
     made.stop()
-
-
-class Tap:
-    """Records what a tap is given."""
-
-    def __init__(self):
-        self.frames, self.ended = [], []
-
-    def deliver(self, jpeg, meta):
-        self.frames.append((jpeg, meta))
-
-    def end(self, state, message):
-        self.ended.append((state, message))
 
 
 class Elsewhere(LocalDirectory):

@@ -1,7 +1,6 @@
 """The streaming core in-process: the token bucket, the mailbox, and the hub with its workers
 running the real pipeline, without a network (the hub's `emit` is recorded)."""
 
-import collections
 import queue
 import threading
 import time
@@ -18,6 +17,7 @@ from streaming.rate_limit import TokenBucket
 from streaming.runtime import Runtime
 
 from ..images import face_jpeg
+from .hub_parts import Emitted
 from ..clock import Clock
 
 STAGES_OFF = {"noise": False, "lips": False, "stamp": False}
@@ -51,23 +51,6 @@ def test_a_mailbox_keeps_the_newest_frame_and_schedules_its_owner_once():
 @pytest.fixture(scope="module")
 def pipeline():
     return Pipeline(PipelineConfig(str(find_landmark_model()), workers=2))
-
-
-class Emitted:
-    """The hub's `emit`, recorded per recipient and event."""
-
-    def __init__(self):
-        self.events = collections.defaultdict(queue.Queue)
-        self.kicked = []
-
-    def __call__(self, event, data=None, to=None):
-        self.events[(to, event)].put(data)
-
-    def next(self, to, event, timeout=10):
-        return self.events[(to, event)].get(timeout=timeout)
-
-    def count(self, to, event):
-        return self.events[(to, event)].qsize()
 
 
 @pytest.fixture
