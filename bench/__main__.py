@@ -183,7 +183,8 @@ def _run_parts(args, skip, payload, shared):
         results["watch"] = run_watch(args.duration)
         log.info("%s\n", watch_table(results["watch"]))
     if "soak" not in skip:
-        results["service_soak"] = service_soak.run(10.0 if args.smoke else args.soak_duration)
+        results["service_soak"] = (service_soak.run(5.0, sample_every=2.5) if args.smoke
+                                   else service_soak.run(args.soak_duration))
         log.info("%s\n", service_soak.table(results["service_soak"]))
     log.info("%s", report.headline(results))
     out = pathlib.Path(args.json)
