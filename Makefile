@@ -15,7 +15,7 @@ test: setup packages
 
 # The in-process tier alone (no servers, browsers or players): under a minute.
 test-unit: setup
-	$(PY) -m pytest -q tests/unit tests/test_stages.py tests/test_pipeline.py tests/test_detection.py tests/test_codec.py $(ARGS)
+	$(PY) -m pytest -q tests/unit $(ARGS)
 
 bench: setup
 	$(PY) -m bench $(ARGS)

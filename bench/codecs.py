@@ -1,7 +1,7 @@
 """`python -m bench.codecs`: what each codec PyAV carries costs per 640x480 frame, and its size.
 
 The recorder's choice (media/video.py) rests on these numbers and on Chromium playing the
-files (tests/test_media.py plays the chosen one).
+files (tests/e2e/test_media.py plays the chosen one).
 """
 
 import argparse

@@ -1,6 +1,6 @@
 """An attack measured: `count` connections of each kind against a server, and what its clients saw.
 
-Used by tests/test_attacks_slow.py, and on its own for the full-size attacks of README, Serving:
+Used by tests/e2e/test_attacks_slow.py, and on its own for the full-size attacks of README, Serving:
 
     .venv/bin/python -m tests.attack_bench --count 200 --seconds 20
 """

@@ -1,0 +1,1 @@
+"""Real servers, browsers and players: one server per configuration, shared."""
