@@ -45,6 +45,7 @@ def run_attack(server, token, kinds, count, seconds, baseline_s=4.0):
         "health_probes": len(health.latencies),
         "newcomer_worst_s": newcomers.worst(),
         "newcomers": len(newcomers.times),
+        "newcomer_failures": newcomers.failures,
         "honest_fps_before": round(baseline, 2),
         "honest_fps_during": round(during, 2),
         "rss_growth_mb": round(peak_rss - rss_before, 1),

@@ -58,6 +58,7 @@ class NewcomerProbe:
     def __init__(self, url, token, every_s=2.0, timeout_s=10.0):
         self.url, self.token, self.every_s, self.timeout_s = url, token, every_s, timeout_s
         self.times = []  # seconds from connecting to the first processed frame (None: failed)
+        self.failures = []  # why each failed one failed, so a miss in CI says what happened
         self._running = True
         self._thread = threading.Thread(target=self._run, name="newcomer-probe", daemon=True)
 
@@ -82,8 +83,9 @@ class NewcomerProbe:
                 client.sio.emit("image", jpeg)
                 client.next("response_back", timeout=self.timeout_s)
                 self.times.append(time.monotonic() - started)
-            except Exception:  # any failure to connect or to get a frame back counts as a miss
+            except Exception as exc:  # any failure to connect or to get a frame back is a miss
                 self.times.append(None)
+                self.failures.append(f"{type(exc).__name__}: {exc}"[:200])
             finally:
                 if client is not None:
                     client.close()
