@@ -4,6 +4,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
+import struct
 
 from pipeline import (Pipeline, PipelineConfig, Settings, StageFailed, StreamState,
                       single_threaded_libraries)
@@ -18,6 +20,10 @@ log = logging.getLogger(__name__)
 # child shares those pages instead of loading its own copy. Forking the server itself, which
 # runs torch's and the sockets' threads, could leave a child holding a lock nobody releases.
 _context = None
+
+# How long handing a frame to a child may block: only a stuck child lets a frame fill the pipe
+# (a frame is up to 8 MiB; the pipe holds about 200 kB), and its worker must not wait forever.
+SEND_TIMEOUT_S = 2.5  # a partial write restarts the clock once: 5 s at most
 
 
 def _start_method():
@@ -80,6 +86,17 @@ def _child_main(config, connection, log_level):
             connection.send(("failed", "the pipeline failed on this frame"))
 
 
+def _bound_sends(connection, timeout_s):
+    """Make a blocking send on `connection`'s socket fail after `timeout_s` instead of waiting on."""
+    sock = socket.socket(fileno=connection.fileno())
+    try:
+        seconds = int(timeout_s)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                        struct.pack("ll", seconds, int((timeout_s - seconds) * 1e6)))
+    finally:
+        sock.detach()  # the connection keeps its descriptor
+
+
 class PipelineChild:
     """One child process and the parent's end of its pipe."""
 
@@ -88,6 +105,7 @@ class PipelineChild:
         os.environ.setdefault(PRELOAD_MODEL_VARIABLE, config.landmark_model)
         context = _start_method()
         self.connection, child_end = context.Pipe()
+        _bound_sends(self.connection, SEND_TIMEOUT_S)
         self.process = context.Process(target=_child_main, args=(config, child_end, log_level),
                                        name="pipeline", daemon=True)
         self.process.start()
@@ -105,6 +123,9 @@ class PipelineChild:
         """Process one frame of stream `key` in the child; return (kind, result or error)."""
         try:
             self.connection.send((payload, settings, key, forgotten))
+        except BlockingIOError:  # SO_SNDTIMEO ran out: the child stopped reading
+            raise ChildHung(f"pipeline process {self.process.pid} took no frame in "
+                            f"{2 * SEND_TIMEOUT_S:g} s") from None
         except OSError:  # the child is gone, or was closed after an earlier failure
             raise self.failure() from None
         # A dead child reads as EOF at once; only a stuck one keeps the pipe silent.

@@ -34,7 +34,8 @@ def _start(artifacts, *args):
 
 def _assert_held(result, kinds):
     assert result["health_failures"] == 0 and result["health_worst_s"] < HEALTH_S, result
-    assert result["newcomers"] >= 3 and result["newcomer_worst_s"] < NEWCOMER_S, result
+    assert result["newcomers"] >= 3 and result["newcomer_worst_s"] < NEWCOMER_S, \
+        (result["newcomer_failures"], result)  # the failures first: pytest cuts a long repr
     assert result["honest_fps_during"] >= HONEST_SHARE * result["honest_fps_before"], result
     for kind in kinds:
         attack = result["attacks"][kind]

@@ -91,13 +91,23 @@ def served_after_a_timeout(streamers):
 
 def test_a_stopped_child_is_killed_and_its_client_gets_an_error_then_frames(two_children):
     server = two_children
-    streamers = [Streamer(server.url, 20) for _ in range(2)]
+    # The streamers outlast every wait below; `join` stops them. The deadline is ten times the
+    # slowest recent frame, warm-up frames included, so on a loaded machine it can reach 15 s.
+    streamers = [Streamer(server.url, 90) for _ in range(2)]
     measured(streamers)  # both stream, and the deadline is measured
     stopped = pipeline_children(server)[0]
+    mark = server.log_mark()
     stopped.send_signal(signal.SIGSTOP)
     stopped_at = time.monotonic()
-    wait_until(lambda: served_after_a_timeout(streamers), timeout=30,
-               what="a frame_timeout, then a frame again")
+    try:
+        wait_until(lambda: served_after_a_timeout(streamers), timeout=45,
+                   what="a frame_timeout, then a frame again")
+    except AssertionError as exc:  # say what each side saw, so a miss in CI can be read
+        children = [(c.pid, c.status()) for c in pipeline_children(server)]
+        tails = [[(round(t - stopped_at, 2), code) for t, code, _ in s.answers[-4:]]
+                 for s in streamers]
+        raise AssertionError(f"{exc}; stopped {stopped.pid}; children {children}; "
+                             f"last answers {tails}; log: {server.log(since=mark)[-1500:]}")
     for streamer in streamers:
         streamer.join()
     timeouts = [(s, a) for s in streamers for a in s.answers if a[1] == "frame_timeout"]
@@ -119,7 +129,7 @@ def test_a_stopped_child_is_killed_and_its_client_gets_an_error_then_frames(two_
 
 def test_a_killed_child_costs_only_the_frame_it_held(two_children):
     server = two_children
-    streamer = Streamer(server.url, 12)
+    streamer = Streamer(server.url, 120)  # stopped by `join`, after the waits below
     measured([streamer])
     killed_at = time.monotonic()
     pipeline_children(server)[0].kill()
