@@ -13,16 +13,16 @@ import time
 
 import psutil
 
+from harness.frames import SIZES, face_at, jpeg
+from harness.motion_clips import MOVES
 from harness.server import SEED_STYLE, ServerProcess
 from pipeline import current
 from pipeline.huge_pages import ask_for_huge_pages
 
 from . import (detector_bench, fairness, lip_accuracy, pipeline_bench, recording, report,
                service_soak)
-from .frames import SIZES, face_at, jpeg
 from .far_link import run_far_link
 from .load import run_load
-from .motion_clips import MOVES
 from .watch_viewers import run_watch, watch_table
 
 log = logging.getLogger("bench")
@@ -34,7 +34,6 @@ SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
 # choice), several ms each for a few hundred frames. Every server gets the same unmeasured
 # warm-up, so the numbers describe the steady state that users see.
 WARM_UP_S = 3.0
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
@@ -52,13 +51,11 @@ def parse_args(argv=None):
                         "pipeline,detect,motion,load,transport,far,fairness,recording,watch,soak")
     return parser.parse_args(argv)
 
-
 def machine():
     """Describe where the numbers were taken."""
     return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "processor": platform.processor() or platform.machine(), "python": platform.python_version(),
             "when": time.strftime("%Y-%m-%d %H:%M")}
-
 
 def run_pipeline(args):
     sizes = [s for s in args.sizes.split(",") if s]
@@ -67,7 +64,6 @@ def run_pipeline(args):
         results[size]["lip_iou_floor"] = pipeline_bench.reference_floor(SIZES[size], args.frames)
     return results
 
-
 def run_motion(args):
     """Lips on moving faces against a per-frame reference; 720p at 6 FPS only (its reference is slow)."""
     if args.smoke:
@@ -75,7 +71,6 @@ def run_motion(args):
     plan = {SIZES[size]: (6,) if size == "1280x720" else (6, 15, 30)
             for size in args.sizes.split(",") if size}
     return lip_accuracy.run_motion(plan, tuple(MOVES))
-
 
 @contextlib.contextmanager
 def warm_server(args, payload, *server_args, shared=None, **options):
@@ -91,7 +86,6 @@ def warm_server(args, payload, *server_args, shared=None, **options):
         run_load(server, payload, clients=2, duration=args.warm_up)
         yield server
 
-
 def run_loads(args, payload, shared=None):
     duration, overload = args.duration, args.overload_duration
     scenarios = {}
@@ -104,7 +98,6 @@ def run_loads(args, payload, shared=None):
         scenarios["low load ours"] = run_load(ours, payload, clients=1, fps=6, duration=duration)
         scenarios["overload ours"] = run_load(ours, payload, clients=4, fps=15, duration=overload)
     return scenarios
-
 
 def run_transport(args, payload):
     """Round trips with every stage off, so transport and codec dominate: mode x frame form."""
@@ -119,12 +112,10 @@ def run_transport(args, payload):
                     settings=STAGES_OFF)
     return scenarios
 
-
 def run_fairness(args):
     """One heavy client at the default frame cap beside four honest ones; the default limits hold."""
     with ServerProcess("--log-level", "WARNING") as server:
         return fairness.run(server, args.duration, max_fps=30)
-
 
 def run_recording(args, payload, shared=None):
     """The 4x15 overload with and without a recording of one source (README, Recording and media)."""
@@ -133,7 +124,6 @@ def run_recording(args, payload, shared=None):
     with tempfile.TemporaryDirectory() as data_dir:
         with warm_server(args, payload, "--data-dir", data_dir) as server:
             return recording.run(server, payload, args.overload_duration)
-
 
 def main(argv=None):
     args = parse_args(argv)
@@ -148,7 +138,6 @@ def main(argv=None):
         sharing = args.smoke and not {"load", "recording", "far"} <= skip
         shared = stack.enter_context(warm_server(args, payload)) if sharing else None
         return _run_parts(args, skip, payload, shared)
-
 
 def _run_parts(args, skip, payload, shared):
     results = {"machine": machine(), "smoke": args.smoke, "load": {}}
@@ -193,7 +182,6 @@ def _run_parts(args, skip, payload, shared):
     log.info("\nwrote %s", out)
     return 0
 
-
 def run_as_the_pipeline_runs():
     """Re-run this command once with malloc on huge pages, as the server's pipeline processes run.
 
@@ -203,7 +191,6 @@ def run_as_the_pipeline_runs():
     environ = dict(os.environ)
     if ask_for_huge_pages(environ):
         os.execve(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]], environ)
-
 
 if __name__ == "__main__":
     run_as_the_pipeline_runs()

@@ -12,15 +12,14 @@ import logging
 import pathlib
 import statistics
 
+from harness.frames import SIZES, face_at, jpeg
 from harness.server import ServerProcess
 
-from .frames import SIZES, face_at, jpeg
 from .load import run_load
 
 log = logging.getLogger("bench")
 HERE = pathlib.Path(__file__).resolve().parent.parent
 SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
@@ -31,7 +30,6 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per turn")
     parser.add_argument("--json", default="bench-results/before_after.json")
     return parser.parse_args(argv)
-
 
 def compare(before, sizes, turns, duration):
     """Return per size and per checkout the median numbers of `turns` alternating turns."""
@@ -53,14 +51,12 @@ def compare(before, sizes, turns, duration):
             log.info("%s: %s", size, results[size])
     return results
 
-
 def _median(rows):
     keys = ("server_cpu_ms_per_frame", "pipeline_cpu_ms_per_frame", "delivered_fps_total",
             "server_pss_mb")
     numbers = {key: round(statistics.median(row[key] for row in rows), 2) for key in keys}
     numbers["round_trip_p95_ms"] = round(statistics.median(r["round_trip_ms"]["p95"] for r in rows), 1)
     return numbers
-
 
 def table(results):
     """Return the results as rows a person can read."""
@@ -75,7 +71,6 @@ def table(results):
                          f"{r['server_pss_mb']:>7}")
     return "\n".join(lines)
 
-
 def main(argv=None):
     """Run the comparison, print the table and write the JSON."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -88,7 +83,6 @@ def main(argv=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2))
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

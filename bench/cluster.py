@@ -15,17 +15,16 @@ import time
 
 from bridge.socketio_client import InOrderClient
 from harness.access_token import with_token
+from harness.frames import SIZES, face_at, jpeg
 from harness.redis_process import RedisProcess
 from harness.server import ServerProcess
 from harness.stats import summary
 
-from .frames import SIZES, face_at, jpeg
 from .load import run_load
 
 log = logging.getLogger("bench.cluster")
 
 SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
-
 
 class Viewer:
     """A Socket.IO client that watches a source and notes when each frame (by seq) arrives."""
@@ -47,7 +46,6 @@ class Viewer:
             time.sleep(0.2)
         self.sio.call("watch", {"source": source}, timeout=10)
 
-
 @contextlib.contextmanager
 def two_instances(folder):
     """Yield Redis and two instances sharing it (one pipeline worker each); stop them after."""
@@ -63,12 +61,10 @@ def two_instances(folder):
             server.stop()
         redis.stop()
 
-
 def latency(payload, fps, duration, folder, warm_up_s=3.0):
     """A camera on instance A at `fps`; viewers on A and on B; Redis's cost per relayed frame."""
     with two_instances(folder) as (redis, servers):
         return _measure(redis, servers, payload, fps, duration, warm_up_s)
-
 
 def _measure(redis, servers, payload, fps, duration, warm_up_s=3.0):
     camera = InOrderClient(reconnection=False)
@@ -114,10 +110,8 @@ def _measure(redis, servers, payload, fps, duration, warm_up_s=3.0):
         "redis_used_memory_kb": {"before": before[2] // 1024, "after": memory // 1024},
     }
 
-
 def _ms(viewer, sent_at, first_seq):
     return [(at - sent_at[seq]) * 1000 for seq, at in viewer.arrived.items() if seq >= first_seq]
-
 
 def capacity(payload, clients, duration, folder, warm_up_s=2.0, pair=None):
     """Closed-loop clients (own frames) on one instance with 2 workers, then on two with 1 each.
@@ -145,7 +139,6 @@ def capacity(payload, clients, duration, folder, warm_up_s=2.0, pair=None):
     results["clients"] = clients
     return results
 
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="640x480", choices=sorted(SIZES))
@@ -166,7 +159,6 @@ def main(argv=None):
             results = _run(args, payload, folder)
     print(json.dumps(results, indent=2))  # noqa: T201 (the bench's output)
 
-
 def _run(args, payload, folder, warm_up_s=None, pair=None):
     """Run the parts not skipped; `pair` of instances and short `warm_up_s` for --smoke."""
     results = {"size": args.size}
@@ -180,7 +172,6 @@ def _run(args, payload, folder, warm_up_s=None, pair=None):
         results["capacity"] = capacity(payload, args.clients, args.duration, folder, **warm,
                                        pair=pair)
     return results
-
 
 if __name__ == "__main__":
     main()

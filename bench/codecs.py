@@ -14,7 +14,7 @@ import av
 import cv2
 import numpy as np
 
-from .frames import face_at, jpeg
+from harness.frames import face_at, jpeg
 
 log = logging.getLogger("bench.codecs")
 
@@ -28,7 +28,6 @@ CANDIDATES = {
         ("webm", "libvpx-vp9", {"deadline": "realtime", "cpu-used": "8", "b": "2M", "row-mt": "1"}, {}),
     "H.264 libopenh264, fragmented MP4": ("mp4", "libopenh264", {}, FRAGMENTED_MP4),
 }
-
 
 def encode(path, form, codec, options, container_options, frames):
     """Decode each JPEG and encode it as the recorder does; return ms a frame."""
@@ -45,7 +44,6 @@ def encode(path, form, codec, options, container_options, frames):
     out.mux(stream.encode(None))
     out.close()
     return (time.perf_counter() - started) / len(frames) * 1000
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
@@ -65,7 +63,6 @@ def main(argv=None):
                 continue
             size = len(open(path, "rb").read()) / len(frames) / 1000
             log.info("%-52s %6.1f ms/frame  %6.1f kB/frame", name, ms, size)
-
 
 if __name__ == "__main__":
     main()

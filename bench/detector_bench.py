@@ -11,20 +11,17 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from harness.frames import face_at
 from harness.stats import pct
 from pipeline.detection import DetectorModel
 from pipeline.detection.runtimes import RUNTIMES
 
-from .frames import face_at
-
 SIZES = (320, 640)
 WARM_UP = 3  # the first calls choose kernels and grow arenas
-
 
 def conv(c1, c2, k=1, s=1):
     """Conv + BatchNorm + SiLU, as Ultralytics' Conv."""
     return nn.Sequential(nn.Conv2d(c1, c2, k, s, k // 2, bias=False), nn.BatchNorm2d(c2), nn.SiLU())
-
 
 class Bottleneck(nn.Module):
     def __init__(self, c, shortcut):
@@ -34,7 +31,6 @@ class Bottleneck(nn.Module):
     def forward(self, x):
         y = self.cv2(self.cv1(x))
         return x + y if self.add else y
-
 
 class C2f(nn.Module):
     def __init__(self, c1, c2, n, shortcut):
@@ -51,7 +47,6 @@ class C2f(nn.Module):
         y.extend(m(y[-1]) for m in self.m)
         return self.cv2(torch.cat(y, 1))
 
-
 class SPPF(nn.Module):
     def __init__(self, c1, c2):
         super().__init__()
@@ -61,7 +56,6 @@ class SPPF(nn.Module):
         y = [self.cv1(x)]
         y.extend(self.m(y[-1]) for _ in range(3))
         return self.cv2(torch.cat(y, 1))
-
 
 class Detect(nn.Module):
     """Ultralytics' anchor-free head: DFL boxes (16 bins) and sigmoid class scores, [1, 4+C, N]."""
@@ -95,7 +89,6 @@ class Detect(nn.Module):
         xywh = torch.cat([(top_left + bottom_right) / 2, bottom_right - top_left], 1) * self.stride_rows
         return torch.cat([xywh, scores.sigmoid()], 1)
 
-
 class YoloV8n(nn.Module):
     """YOLOv8n's backbone, PAN neck and head (about 3.2 M parameters, 8.7 GFLOPs at 640)."""
 
@@ -121,7 +114,6 @@ class YoloV8n(nn.Module):
         n5 = self.bottom_up5(torch.cat([self.down4(n4), p5], 1))
         return self.detect([n3, n4, n5])
 
-
 def export_yolov8n(folder: pathlib.Path, size: int) -> str:
     """Export a random-weight YOLOv8n at size x size to folder; return the path."""
     torch.manual_seed(0)
@@ -132,7 +124,6 @@ def export_yolov8n(folder: pathlib.Path, size: int) -> str:
                           input_names=["images"], output_names=["output0"], opset_version=17, dynamo=False)
     return str(path)
 
-
 def graph_cost() -> dict:
     """Return YOLOv8n's parameter count (millions) and GFLOPs at 640 (2 per multiply-add)."""
     model = YoloV8n().eval()
@@ -140,7 +131,6 @@ def graph_cost() -> dict:
         model(torch.zeros(1, 3, 640, 640))
     return {"params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
             "gflops_640": round(counter.get_total_flops() / 1e9, 2)}
-
 
 def run(frames: int = 20) -> dict:
     """Return p50/p95 ms and CPU ms per detect() on a 640x480 frame, per runtime and input size."""
@@ -170,7 +160,6 @@ def run(frames: int = 20) -> dict:
                                        "detections": found[runtime, size]}
     results["model"] = {**graph_cost(), "frames": frames, "frame": "640x480"}
     return results
-
 
 def table(results: dict) -> str:
     """Format run()'s results as a small table."""

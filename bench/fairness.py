@@ -3,16 +3,15 @@
 import threading
 import time
 
-from .frames import face_at, jpeg
+from harness.frames import face_at, jpeg
+
 from .load import LoadClient
 
 HONEST_FPS = 15
 HEAVY_SIZE = (3840, 2160)  # the default pixel limit
 
-
 def _rates(loaders, duration):
     return [round(len(c.latencies) / duration, 2) for c in loaders]
-
 
 def run_clients(server, plans, duration):
     """Run (payload, fps) plans at once against `server`; return each client's delivered FPS."""
@@ -27,7 +26,6 @@ def run_clients(server, plans, duration):
     for client in loaders:
         client.close()
     return _rates(loaders, duration), [c.sent for c in loaders]
-
 
 def run(server, duration, max_fps):
     """Return the honest clients' rates alone and beside a heavy client sending at `max_fps`."""

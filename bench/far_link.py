@@ -14,15 +14,13 @@ from bridge.app import Bridge
 from bridge.cameras import JpegFilesCamera
 from harness.access_token import session_token
 from harness.delay_link import DelayLink
+from harness.frames import face_at, jpeg
 from harness.stats import summary, trend_ms_per_s
-
-from .frames import face_at, jpeg
 
 log = logging.getLogger("bench")
 
 SETTLE_S = 4.0  # unmeasured: the window grows to what the link needs
 CAP_BITS_PER_S = 1_000_000
-
 
 def _scenarios(duration, long_duration):
     """(name, round trip s, camera fps, uplink cap, frame size, seconds)."""
@@ -31,7 +29,6 @@ def _scenarios(duration, long_duration):
             for rtt_ms in (0, 100, 200) for fps in (15, 30)]
     rows.append(("200 ms, 1 Mbit/s up, 15 fps", 0.2, 15, CAP_BITS_PER_S, (320, 240), long_duration))
     return rows
-
 
 def run_one(server, frame_path, rtt_s, fps, cap, seconds, settle_s=SETTLE_S):
     """Relay `frame_path` at `fps` through one link for `seconds`; return the numbers."""
@@ -73,7 +70,6 @@ def run_one(server, frame_path, rtt_s, fps, cap, seconds, settle_s=SETTLE_S):
         "timeouts": bridge.uplink.timeouts,
         "seconds": seconds,
     }
-
 
 def run_far_link(server, duration, long_duration, settle_s=SETTLE_S):
     """Run every far-link scenario against a running server; return {name: numbers}."""

@@ -5,24 +5,22 @@ import time
 import cv2
 import numpy as np
 
+from harness.frames import SIZES, jpeg, moving_clip
 from harness.stats import pct
 from pipeline import (Pipeline, PipelineConfig, Settings, StreamState, current, find_landmark_model,
                       single_threaded_libraries)
 from pipeline.faces import FaceFinder, FaceTrack
 from pipeline.lips import lip_mask
 
-from .frames import SIZES, jpeg, moving_clip
 from .seed_style import PIPELINE as SEED_STYLE
 
 STEPS = ("decode", *(stage.name for stage in current().stages if stage.name not in current().unavailable),
          "encode", "total")
 
-
 def _pipelines(model):
     ours = PipelineConfig(model)
     seed = PipelineConfig(model, **SEED_STYLE)
     return {"ours": Pipeline(ours), "seed": Pipeline(seed)}
-
 
 def time_pipelines(model, size, frames):
     """Return per-step p50/p95 ms and CPU ms per frame, for ours and the seed style."""
@@ -48,7 +46,6 @@ def time_pipelines(model, size, frames):
     result["size"] = size
     return result
 
-
 def lip_iou(model, frames):
     """Return the lowest and mean IoU of our lip masks against full-resolution detection."""
     ours = FaceFinder(model, detectors=1)
@@ -66,13 +63,11 @@ def lip_iou(model, frames):
     return {"min": round(float(min(ious)), 3), "mean": round(float(np.mean(ious)), 3),
             "frames": len(ious), "no_reference_face": missed}
 
-
 def _mask(frame, faces):
     mask = np.zeros(frame.shape[:2], bool)
     for points in faces:
         mask |= lip_mask(frame.shape, points) > 0
     return mask
-
 
 def run(sizes, frame_count):
     """Benchmark the pipeline at each size; return the JSON-ready results."""
@@ -84,7 +79,6 @@ def run(sizes, frame_count):
         results[size] = time_pipelines(model, size, frames)
         results[size]["lip_iou"] = lip_iou(model, frames)
     return results
-
 
 def reference_floor(size, frame_count):
     """Return the IoU of full-resolution detection against itself on the clip shifted by 1 pixel.

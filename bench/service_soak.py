@@ -21,10 +21,9 @@ import urllib.request
 import psutil
 import socketio
 
+from harness.frames import SIZES, face_at, jpeg
 from harness.server import ServerProcess
 from harness.stats import summary
-
-from .frames import SIZES, face_at, jpeg
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +32,10 @@ STRANGER = "127.0.0.3"  # the scanner's address: any 127.x.y.z is this machine
 SCAN_PATHS = ("/admin", "/.env", "/wp-login.php", "/video/kitchen.mjpg", "/api/media",
               "/snapshot/door.jpg", "/cameras.json", "/socket.io/?EIO=4&transport=polling")
 
-
 def _client(url, auth):
     client = socketio.Client(reconnection=False)
     client.connect(url, transports=["websocket"], auth=auth, wait_timeout=10)
     return client
-
 
 class Honest(threading.Thread):
     """A phone with the token sending the face at 6 FPS, one frame in flight, timing answers."""
@@ -64,7 +61,6 @@ class Honest(threading.Thread):
     def rate(self, start, end):
         return sum(start <= t < end for t in self.answers) / (end - start)
 
-
 def _phones(url, token, frame, until):
     """Phones join, send a few frames and leave; one in three drops off mid-handshake."""
     while time.monotonic() < until:
@@ -82,7 +78,6 @@ def _phones(url, token, frame, until):
                 log.debug("a phone could not connect: %s", exc)
         time.sleep(random.uniform(0.3, 1.0))
 
-
 def _bridge(url, token, frame, name, until):
     """A named camera that publishes for a few seconds, drops, and comes back with its claim."""
     claim = secrets.token_urlsafe(24)
@@ -98,7 +93,6 @@ def _bridge(url, token, frame, name, until):
             log.debug("bridge %s could not connect: %s", name, exc)
         time.sleep(1.0)
 
-
 def _recordings(url, token, names, until, results):
     """Start a recording of a bridge every few seconds and stop it a few seconds later."""
     while time.monotonic() < until:
@@ -109,7 +103,6 @@ def _recordings(url, token, names, until, results):
         if status == 201:
             _call("POST", f"{url}/api/recordings/{answer['id']}/stop", token, {})
         time.sleep(1.0)
-
 
 def _scanner(url, until):
     """What the internet sends a public server: probes, bad tokens, a trickle that gives up.
@@ -127,7 +120,6 @@ def _scanner(url, until):
             pass
         time.sleep(0.2)
 
-
 def _probe(url, token):
     """GET `url` from 127.0.0.3 with `token` (or none); network errors are the scanner's own."""
     parts = urllib.parse.urlsplit(url)
@@ -142,11 +134,9 @@ def _probe(url, token):
     finally:
         conn.close()
 
-
 def _address(url):
     host, port = url.split("//", 1)[1].rsplit(":", 1)
     return host, int(port)
-
 
 def _call(method, url, token, body=None):
     """Return (status, JSON answer or {}) of an HTTP call; network errors read as status 0."""
@@ -164,7 +154,6 @@ def _call(method, url, token, body=None):
     except (OSError, ValueError):
         return 0, {}
 
-
 def _sample(server):
     """Return the server's threads, open files and PSS (MiB), summed over its processes."""
     threads = fds = pss = 0
@@ -177,7 +166,6 @@ def _sample(server):
             continue
     return {"threads": threads, "fds": fds, "pss_mb": round(pss / 2**20, 1)}
 
-
 def _trend(times, values):
     """Return the least-squares slope of `values` over `times`, per minute."""
     n = len(times)
@@ -188,7 +176,6 @@ def _trend(times, values):
     slope = sum((t - mean_t) * (v - mean_v) for t, v in zip(times, values)) / spread if spread else 0
     return round(slope * 60, 2)
 
-
 def run(duration=60.0, sample_every=5.0):
     """Run the soak for `duration` seconds; return samples, start, end and trends."""
     frame = jpeg(face_at(*SIZES["640x480"]))
@@ -198,7 +185,6 @@ def run(duration=60.0, sample_every=5.0):
             return _soak(server, frame, duration, sample_every)
         finally:
             server.stop()
-
 
 def _soak(server, frame, duration, sample_every):
     url, token = server.url, server.token
@@ -235,7 +221,6 @@ def _soak(server, frame, duration, sample_every):
         "honest_fps": summary([s["honest_fps"] for s in steady]),
         "recordings_by_status": recordings,
     }
-
 
 def table(result):
     """Return the soak's numbers as lines for the bench report."""

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from bench.lip_accuracy import reference
+from harness.lip_reference import reference
 
 PAINTED_GAIN = 25   # a pixel this much redder (R - (G + B) / 2) than before was painted
 NEAR_LIPS_PX = 4    # the painted edge is feathered: this close to the lips still counts as on them

@@ -4,8 +4,8 @@ import functools
 
 import pytest
 
-from bench.lip_accuracy import default_finder, reference, score
-from bench.motion_clips import at_fps, clip
+from harness.lip_reference import default_finder, reference, score
+from harness.motion_clips import at_fps, clip
 
 from ..images import decode, jpeg
 from ..lip_paint import paint_on_lips

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.motion_clips import render
+from harness.motion_clips import render
 
 from ..browser import PHONE, launch_chromium, with_token
 from ..browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, png_frame, start_camera
