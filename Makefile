@@ -10,8 +10,11 @@ JS_CLIENT := node_modules/socket.io-client/dist/socket.io.min.js
 run: setup
 	$(PY) process.py $(ARGS)
 
+# Two workers: most end-to-end tests wait on timers and links, not on the CPU (ARGS="-n 0": one).
+TEST_WORKERS ?= 2
+
 test: setup packages
-	$(PY) -m pytest -q $(ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 # The in-process tier alone (no servers, browsers or players): under a minute.
 test-unit: setup

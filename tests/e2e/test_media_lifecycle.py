@@ -5,8 +5,6 @@ import subprocess
 import sys
 import time
 
-import psutil
-
 from ..media_helpers import Publisher, call, decoded_frames, play, rows
 from ..server_process import ROOT, ServerProcess
 
@@ -57,10 +55,7 @@ def test_after_kill_9_the_recording_is_truncated_and_plays(artifacts, tmp_path, 
         publisher = Publisher(server.url, "killed").start()
         entry = begin(server, "killed")
         time.sleep(3.5)  # three whole fragments (a keyframe a second)
-        everyone = [server.process, *server.process.children(recursive=True)]
-        for process in everyone:
-            process.send_signal(signal.SIGKILL)
-        psutil.wait_procs(everyone, timeout=10)
+        server.kill_9()
         publisher.stop()
     finally:
         server.stop()

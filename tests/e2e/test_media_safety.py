@@ -1,6 +1,5 @@
 """Nothing recorded is lost, against real servers: one server per data folder, kill -9, a full disk."""
 
-import signal
 import subprocess
 import time
 
@@ -83,10 +82,7 @@ def test_after_kill_9_no_file_is_deleted_and_no_ok_row_lacks_its_file(artifacts,
         entry = begin(server, "killed")
         stray.write_bytes(b"a file the library has no row for")
         time.sleep(2.5)
-        everyone = [server.process, *server.process.children(recursive=True)]
-        for process in everyone:
-            process.send_signal(signal.SIGKILL)
-        psutil.wait_procs(everyone, timeout=10)
+        server.kill_9()
         publisher.stop()
     finally:
         server.stop()

@@ -15,6 +15,7 @@ import socketio
 
 from harness.server import ServerProcess
 
+from ..attack_probes import wait_up
 from ..images import decode, face_frame, face_jpeg
 from ..socket_client import RecordingClient
 
@@ -29,23 +30,10 @@ def exposed(artifacts):
     server = ServerProcess("--public", "--https", "--max-clients", "4", "--max-fps", "5",
                            "--idle-timeout", "3", "--allow-origin", NGROK, log_dir=artifacts)
     server.url = server.url.replace("http://", "https://")
-    _wait_https(server)
+    wait_up(server)  # the certificate is self-signed on purpose
     server.token = re.search(r"#token=(\S+)", server.log()).group(1)
     yield server
     server.stop()
-
-
-def _wait_https(server):
-    context = ssl._create_unverified_context()  # the certificate is self-signed on purpose
-    deadline = time.monotonic() + 90
-    while True:
-        assert server.proc.poll() is None, server.log()
-        try:
-            urllib.request.urlopen(server.url + "/healthz", timeout=2, context=context)
-            return
-        except OSError:
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.3)
 
 
 def refusal(server, **options):

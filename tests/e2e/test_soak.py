@@ -11,7 +11,6 @@ import websocket
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from harness.access_token import connect_packet
-from harness.stats import summary
 from pipeline.settings import Settings
 
 from ..bad_inputs import RARE, corpus

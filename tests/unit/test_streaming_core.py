@@ -5,7 +5,6 @@ import queue
 import threading
 import time
 
-import numpy as np
 import pytest
 
 from pipeline import Pipeline, PipelineConfig, find_landmark_model
