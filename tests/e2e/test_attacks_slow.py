@@ -21,7 +21,8 @@ ATTACK_S = 17  # longer than the 15 s within which every attacking connection mu
 # The README's bounds (Serving): what a token holder sees while the attack goes on.
 HEALTH_S, NEWCOMER_S, HONEST_SHARE, CLOSED_WITHIN_S = 1.0, 2.0, 0.9, 15.0
 
-pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+              pytest.mark.slow]  # each holds an attack for 15 s or more
 
 
 def _start(artifacts, *args):

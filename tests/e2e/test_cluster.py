@@ -207,6 +207,7 @@ def test_through_nginx_the_token_is_needed(cluster):
     assert refused["data"]["code"] == "unauthorized"
 
 
+@pytest.mark.slow  # failover, or a bench run
 def test_redis_restart_keeps_local_clients_and_viewing_resumes(cluster, rig, viewers):
     name, _, received = bridged_camera(rig)
     holder = cluster.holder(name)
@@ -262,6 +263,7 @@ def test_an_instance_starts_without_redis_and_joins_when_it_comes(artifacts, tmp
         redis.stop()
 
 
+@pytest.mark.slow  # failover, or a bench run
 def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_factory, viewers,
                                                         open_page):
     from ..browser_page import FRAME_TIMEOUT_MS, READ_IMAGE, lip_redness_gain, pick_source, png_frame
@@ -315,6 +317,7 @@ def test_a_killed_instance_hands_its_camera_to_the_other(artifacts, tmp_path_fac
         cluster.close()
 
 
+@pytest.mark.slow  # failover, or a bench run
 def test_the_cluster_bench_runs_and_prints_its_numbers():
     need("redis-server")
     proc = subprocess.run([sys.executable, "-m", "bench.cluster", "--smoke", "--duration", "1",
