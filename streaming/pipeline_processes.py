@@ -33,6 +33,9 @@ DEADLINE_FACTOR = 10
 MIN_DEADLINE_S = 2.0
 FIRST_DEADLINE_S = 10.0  # before anything was measured (the first frames warm caches up)
 RECENT_FRAMES = 50
+# A new child's first frames build caches and kernels, and can take ten times a later one's;
+# counted, one of them would stretch the deadline tenfold for the next RECENT_FRAMES frames.
+WARM_UP_FRAMES = 3
 # How long a worker waits for its lane's child (busy, or being replaced) before giving up.
 IDLE_WAIT_S = 10.0
 REPLACE_BACKOFF_S = (1.0, 30.0)
@@ -46,6 +49,7 @@ class Lane:
         self.child = child  # None while a replacement starts
         self.ready = threading.Condition()
         self.busy = False
+        self.served = 0  # frames the child has answered; counted while the lane is held
         self.streams = weakref.WeakSet()  # StreamStates homed here; gone with their rendition
         self.forgotten = []  # keys of streams that ended, told to the child with the next frame
 
@@ -63,6 +67,7 @@ class Lane:
             self.busy = False
             if child is not False:
                 self.child = child
+                self.served = 0
             self.ready.notify_all()
 
 
@@ -133,9 +138,12 @@ class PipelineProcesses:
         except ChildFailed as exc:
             self._discard(lane, child, exc)
             raise
+        lane.served += 1
+        warming_up = lane.served <= WARM_UP_FRAMES
         lane.give_back(False)
-        with self._lock:
-            self._durations.append(time.monotonic() - started)
+        if not warming_up:
+            with self._lock:
+                self._durations.append(time.monotonic() - started)
         kind, outcome = answer
         if kind == "failed":
             raise ChildFailed(outcome)

@@ -150,13 +150,15 @@ def test_an_event_over_the_caps_closes_its_connection_with_one_log_line(safe_ser
     ws = raw_socket(safe_server.url)
     before = safe_server.log().count("closing connection")
     if attack == "billions of attachments":
-        ws.send('45999999999-["image",{"_placeholder":true,"num":0}]')
+        head, attachment = '45999999999-["image",{"_placeholder":true,"num":0}]', b"\x00" * 1024
+    else:  # each attachment under the message cap, 9 MiB together
+        head, attachment = '453-["image",{"_placeholder":true,"num":0}]', b"\x00" * (3 << 20)
+    ws.send(head)
+    try:
         for _ in range(3):
-            ws.send_binary(b"\x00" * 1024)
-    else:
-        ws.send('453-["image",{"_placeholder":true,"num":0}]')
-        for _ in range(3):
-            ws.send_binary(b"\x00" * (3 * 1024 * 1024))  # each under the message cap, 9 MiB together
+            ws.send_binary(attachment)
+    except (websocket.WebSocketException, OSError):
+        pass  # the server may close on the header alone, before the attachments are all sent
     assert closed_within(ws)
     time.sleep(0.5)
     assert safe_server.log().count("closing connection") == before + 1
