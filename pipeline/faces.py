@@ -5,6 +5,12 @@ then: every `redetect_every` frames, and whenever a tracked face is lost. In bet
 face is found again by its thumbnail (face_tracking.py) and its landmarks are fitted there;
 a fit that disagrees with where the face was found counts as lost. Landmarks always run at
 full resolution.
+
+The detector also rests while nothing moves: the frame is kept in coarse cells each time it
+looks, and until a cell's mean changes by more than the salt noise makes it wander, a new face
+cannot have come in, so the look it would take finds what it found last time. A fixed camera
+on an empty room or a still sitter then costs the tracking alone, as motion-gated detectors
+(Frigate's, for one) do.
 """
 
 import dataclasses
@@ -26,6 +32,12 @@ MAX_SEARCH_PIXELS = SMALL_FACE_WIDTH * SMALL_FACE_WIDTH * 3 // 4  # ... but neve
 MAX_CENTRE_SHIFT = 0.2     # landmarks further than this (in box widths) from the match: lost
 MAX_OUTSIDE = 0.2         # a face further out of the frame than this share of its size is not painted
 SAME_FACE = 0.5            # two tracks whose boxes overlap this much have found the same face
+SCENE_CELL = 16            # the frame is compared with the detector's last look in cells this wide
+# A cell's mean must move by more than this, in grey levels, for the scene to have changed. The
+# default 2 % salt noise moves a 16 px cell by at most 11 (640x480 and 1280x720, 50 still frames
+# each); a face coming in moves many by tens.
+SCENE_CHANGE = 16
+SCENE_REST_FRAMES = 50     # the detector looks after this many frames however still the scene
 
 
 @dataclasses.dataclass
@@ -34,6 +46,18 @@ class FaceTrack:
 
     faces: list[TrackedFace] = dataclasses.field(default_factory=list)
     frames_since_detection: int = 1 << 30  # so the first frame is searched
+    scene: np.ndarray | None = None  # the frame in SCENE_CELL cells when the detector last looked
+    scene_age: int = 0               # frames since then
+
+    def looked(self, scene: np.ndarray) -> None:
+        """Remember the scene the detector just looked at."""
+        self.scene, self.scene_age = scene, 0
+
+    def scene_unchanged(self, scene: np.ndarray) -> bool:
+        """Whether the frame is as the detector last saw it: no face can have come in since."""
+        return (self.scene is not None and self.scene.shape == scene.shape
+                and self.scene_age < SCENE_REST_FRAMES
+                and int(cv2.absdiff(self.scene, scene).max()) <= SCENE_CHANGE)
 
 
 def _rect(box):
@@ -114,8 +138,13 @@ class FaceFinder:
             crowded = _crowded(seen)
             every = 1 if missing else self.redetect_every
             due = crowded or track.frames_since_detection >= every
-            if lost or due or not seen:
+            scene = _scene(gray)
+            track.scene_age += 1
+            # A face just lost, or faces crossing, need the detector's word whatever moved.
+            resting = not (lost or crowded) and track.scene_unchanged(scene)
+            if (lost or due or not seen) and not resting:
                 track.faces = self._redetect(gray, seen, missing, lost, due, confirm=crowded)
+                track.looked(scene)
                 if lost or due:
                     track.frames_since_detection = 0
             else:
@@ -173,6 +202,13 @@ class FaceFinder:
 
     def _detected(self, gray, boxes):
         return [TrackedFace.calibrate(box, self.landmarks(gray, box), gray) for box in boxes]
+
+
+def _scene(gray):
+    """Return `gray` shrunk to one pixel per SCENE_CELL x SCENE_CELL cell, each its cell's mean."""
+    height, width = gray.shape
+    size = (max(1, width // SCENE_CELL), max(1, height // SCENE_CELL))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
 def _fits(face, box, points):
