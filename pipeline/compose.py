@@ -79,11 +79,12 @@ class Pipeline:
     def run(self, frame: Frame, settings: Settings, state: StreamState, timings: dict[str, float],
             info: dict[str, object] | None = None) -> Frame:
         """Apply every enabled stage to `frame`, recording ms per stage in `timings`."""
+        original = frame
         panels = [("original", frame)]
         for stage in self.stages:
             if getattr(settings, stage.name):
                 started = time.perf_counter()
-                frame = self._apply(stage, frame, settings, state, info)
+                frame = self._apply(stage, frame, original, settings, state, info)
                 timings[stage.name] = (time.perf_counter() - started) * 1000
             if stage.panel:
                 panels.append((stage.panel, frame))
@@ -91,10 +92,15 @@ class Pipeline:
             return side_by_side(panels + [("final", frame)])
         return frame
 
-    def _apply(self, stage: Stage, frame: Frame, settings: Settings, state: StreamState,
-               info: dict[str, object] | None) -> Frame:
+    def _apply(self, stage: Stage, frame: Frame, original: Frame, settings: Settings,
+               state: StreamState, info: dict[str, object] | None) -> Frame:
         try:
-            out = stage.process(frame, stage.params(settings), state.of(stage))
+            stage_state = state.of(stage)
+            stage_state.original = original
+            try:
+                out = stage.process(frame, stage.params(settings), stage_state)
+            finally:
+                stage_state.original = None  # a stream's last frame is not held between frames
             if isinstance(out, tuple):
                 out, extra = out
                 if info is not None:

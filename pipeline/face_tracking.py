@@ -5,6 +5,12 @@ head motion). Each tracked face keeps a small thumbnail of itself; the next fram
 searched for it with normalised cross-correlation at three scales around the last box.
 The best match says where the box went and how sure that is; a poor match means the face
 was lost (it left, jumped too far or was covered), and the caller detects afresh.
+
+A face that has not moved keeps its landmarks. Stillness is judged on the camera's own frame
+(before noise or any stage), shrunk to cells of STILL_CELL pixels: while the cells under the
+lips stay within LIPS_STILL grey levels of how they were when the landmarks were fitted, the
+lips are where they were, and a new fit would only add the predictor's jitter (1-2 px on the
+lips of a still face under the default noise).
 """
 
 import dataclasses
@@ -12,7 +18,8 @@ import dataclasses
 import cv2
 import numpy as np
 
-from .frame import Gray
+from .frame import Frame, Gray
+from .lips import lip_box
 
 THUMB = 24               # thumbnail width and height, in pixels
 SEARCH_MARGIN = 0.75     # the search reaches this many box widths beyond the last box
@@ -25,6 +32,12 @@ MISSING_FRAMES = 30      # a face missing this long is forgotten
 MIN_LIKENESS = 0.6       # correlation with the face as detected, below which it drifted
 MAX_GROWTH = 1.3         # change of size since detection, either way, beyond which it drifted
 MIN_CONTRAST = 0.6       # a match's contrast against the face's own, and the inverse
+STILL_CELL = 8           # stillness is judged on the camera's frame in cells this many pixels wide
+# A cell under the lips that moves by more than this many grey levels means they moved. Moving
+# a face 1 px moves its lips' 8 px cells by 9 grey levels or more (320x240 and 640x480); a
+# camera's own noise, averaged over a cell, by well under 1.
+LIPS_STILL = 3
+KEEP_FRAMES = 30         # kept landmarks are fitted afresh after this many frames, still or not
 
 
 @dataclasses.dataclass(eq=False)  # faces are compared by identity, not by their arrays
@@ -39,19 +52,26 @@ class TrackedFace:
     anchor: np.ndarray | None = None  # the thumbnail when it was last detected, against slow drift
     anchor_width: float = 0.0
     missing: int = 0          # frames since it was last seen (covered, or out of the frame)
+    lips_look: np.ndarray | None = None  # the still cells under the lips when `points` were fitted
+    kept: int = 0             # frames `points` have been kept since
 
     @classmethod
-    def calibrate(cls, box: np.ndarray, points: np.ndarray, gray: Gray) -> "TrackedFace":
-        """Start tracking a detected face: remember how its box sits around its landmarks."""
+    def calibrate(cls, box: np.ndarray, points: np.ndarray, gray: Gray,
+                  cells: Gray) -> "TrackedFace":
+        """Start tracking a detected face: remember how its box sits around its landmarks.
+
+        `cells` is the camera's frame as still_cells() gives it.
+        """
         spread = _spread(points)
         centre = (box[:2] + box[2:]) / 2
         face = cls(box, points, (centre - points.mean(axis=0)) / spread,
                    (box[2:] - box[:2]) / spread)
         face.thumb = face.anchor = _thumbnail(gray, box)
         face.anchor_width = float(box[2] - box[0])
+        face.lips_look = _under_lips(cells, points)
         return face
 
-    def follow(self, points: np.ndarray, gray: Gray) -> None:
+    def follow(self, points: np.ndarray, gray: Gray, cells: Gray) -> None:
         """Take this frame's landmarks: the box and thumbnail move to where the face now is."""
         self.points = points
         spread = _spread(points)
@@ -60,6 +80,17 @@ class TrackedFace:
         self.box = np.concatenate([centre - half, centre + half])
         self.thumb = _thumbnail(gray, self.box)
         self.missing = 0
+        self.lips_look, self.kept = _under_lips(cells, points), 0
+
+    def keep_if_still(self, cells: Gray) -> bool:
+        """Keep this face's landmarks if its lips have not moved since they were fitted; say whether."""
+        if self.lips_look is None or self.kept >= KEEP_FRAMES:
+            return False
+        look = _under_lips(cells, self.points)
+        if look.shape != self.lips_look.shape or cv2.absdiff(look, self.lips_look).max() > LIPS_STILL:
+            return False
+        self.kept += 1
+        return True
 
     def still_itself(self) -> bool:
         """Whether the face still looks like, and is about the size of, the face last detected.
@@ -107,6 +138,19 @@ class TrackedFace:
         if best[1] is None:
             return None
         return best[1] + np.tile(area[:2], 2)
+
+
+def still_cells(frame: Frame | Gray) -> Gray:
+    """Return a frame (colour or grey) as the grey mean of each STILL_CELL x STILL_CELL cell, float32."""
+    size = (max(1, frame.shape[1] // STILL_CELL), max(1, frame.shape[0] // STILL_CELL))
+    cells = _shrink(frame, size)
+    return cv2.cvtColor(cells, cv2.COLOR_BGR2GRAY) if cells.ndim == 3 else cells
+
+
+def _under_lips(cells, points):
+    """Return the cells under the lips' area as painted (feather included)."""
+    top, bottom, left, right = lip_box(points, (cells.shape[0] * STILL_CELL, cells.shape[1] * STILL_CELL))
+    return cells[top // STILL_CELL:-(-bottom // STILL_CELL), left // STILL_CELL:-(-right // STILL_CELL)].copy()
 
 
 def _crop(gray, box):

@@ -6,11 +6,11 @@ face is found again by its thumbnail (face_tracking.py) and its landmarks are fi
 a fit that disagrees with where the face was found counts as lost. Landmarks always run at
 full resolution.
 
-The detector also rests while nothing moves: the frame is kept in coarse cells each time it
-looks, and until a cell's mean changes by more than the salt noise makes it wander, a new face
-cannot have come in, so the look it would take finds what it found last time. A fixed camera
-on an empty room or a still sitter then costs the tracking alone, as motion-gated detectors
-(Frigate's, for one) do.
+Nothing is done again for a scene that has not moved, judged on the camera's own frame in
+coarse cells (face_tracking.still_cells), before noise or any stage: the detector rests until
+a cell moves since its last look, since no face can have come in, and a face whose lips have
+not moved keeps its landmarks. A fixed camera on an empty room or a still sitter then costs
+little more than the paint, as motion-gated detectors (Frigate's, for one) do.
 """
 
 import dataclasses
@@ -22,8 +22,8 @@ import cv2
 import dlib
 import numpy as np
 
-from .face_tracking import MISSING_FRAMES, TrackedFace, overlap
-from .frame import Gray
+from .face_tracking import MISSING_FRAMES, TrackedFace, overlap, still_cells
+from .frame import Frame, Gray
 from .shared_models import frontal_face_detector, shape_predictor
 
 DETECTOR_WINDOW = 80       # dlib's frontal detector finds faces of at least this many pixels
@@ -32,11 +32,9 @@ MAX_SEARCH_PIXELS = SMALL_FACE_WIDTH * SMALL_FACE_WIDTH * 3 // 4  # ... but neve
 MAX_CENTRE_SHIFT = 0.2     # landmarks further than this (in box widths) from the match: lost
 MAX_OUTSIDE = 0.2         # a face further out of the frame than this share of its size is not painted
 SAME_FACE = 0.5            # two tracks whose boxes overlap this much have found the same face
-SCENE_CELL = 16            # the frame is compared with the detector's last look in cells this wide
-# A cell's mean must move by more than this, in grey levels, for the scene to have changed. The
-# default 2 % salt noise moves a 16 px cell by at most 11 (640x480 and 1280x720, 50 still frames
-# each); a face coming in moves many by tens.
-SCENE_CHANGE = 16
+# A cell that moves more than this many grey levels since the detector's last look means the
+# scene changed; a face coming in moves many by tens, a camera's own noise a cell by under 1.
+SCENE_CHANGE = 6
 SCENE_REST_FRAMES = 50     # the detector looks after this many frames however still the scene
 
 
@@ -46,7 +44,7 @@ class FaceTrack:
 
     faces: list[TrackedFace] = dataclasses.field(default_factory=list)
     frames_since_detection: int = 1 << 30  # so the first frame is searched
-    scene: np.ndarray | None = None  # the frame in SCENE_CELL cells when the detector last looked
+    scene: np.ndarray | None = None  # the camera's still cells when the detector last looked
     scene_age: int = 0               # frames since then
 
     def looked(self, scene: np.ndarray) -> None:
@@ -57,7 +55,7 @@ class FaceTrack:
         """Whether the frame is as the detector last saw it: no face can have come in since."""
         return (self.scene is not None and self.scene.shape == scene.shape
                 and self.scene_age < SCENE_REST_FRAMES
-                and int(cv2.absdiff(self.scene, scene).max()) <= SCENE_CHANGE)
+                and cv2.absdiff(self.scene, scene).max() <= SCENE_CHANGE)
 
 
 def _rect(box):
@@ -125,26 +123,30 @@ class FaceFinder:
             shape = self.predictor(gray, _rect(box))
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int32)
 
-    def find(self, gray: Gray, track: FaceTrack) -> list[np.ndarray]:
-        """Return the landmarks of every face in `gray`, updating the client's `track`."""
+    def find(self, gray: Gray, track: FaceTrack, camera: Frame | Gray | None = None) -> list[np.ndarray]:
+        """Return the landmarks of every face in `gray`, updating the client's `track`.
+
+        `camera` is the frame as the camera gave it, before noise or any stage: stillness is
+        judged there (`gray` itself when not given).
+        """
         track.frames_since_detection += 1
+        cells = still_cells(gray if camera is None else camera)
         if self.redetect_every <= 1:  # no memory between frames: the seed's way
-            track.faces = self._detected(gray, self.detect(gray, self._scale(gray.shape[1])))
+            track.faces = self._detected(gray, cells, self.detect(gray, self._scale(gray.shape[1])))
         else:
-            seen, missing, lost = self._follow(gray, track.faces)
+            seen, missing, lost = self._follow(gray, cells, track.faces)
             # While a face is missing (covered, or just out of the frame) the detector looks
             # more often, so it is picked up as soon as it shows again. Faces close together
             # may cover each other: then only what the detector still sees is painted.
             crowded = _crowded(seen)
             every = 1 if missing else self.redetect_every
             due = crowded or track.frames_since_detection >= every
-            scene = _scene(gray)
             track.scene_age += 1
             # A face just lost, or faces crossing, need the detector's word whatever moved.
-            resting = not (lost or crowded) and track.scene_unchanged(scene)
+            resting = not (lost or crowded) and track.scene_unchanged(cells)
             if (lost or due or not seen) and not resting:
-                track.faces = self._redetect(gray, seen, missing, lost, due, confirm=crowded)
-                track.looked(scene)
+                track.faces = self._redetect(gray, cells, seen, missing, lost, due, confirm=crowded)
+                track.looked(cells)
                 if lost or due:
                     track.frames_since_detection = 0
             else:
@@ -153,16 +155,19 @@ class FaceFinder:
         return [face.points for face in track.faces
                 if not face.missing and _inside(face.box, gray.shape)]
 
-    def _follow(self, gray, faces):
+    def _follow(self, gray, cells, faces):
         """Move each face to where it is now; return those seen, those missing, and widths just lost."""
         seen, missing, lost = [], [], []
         for face in sorted(faces, key=lambda face: face.missing):  # the visible claim first
             box = face.relocate(gray)
             # A match on a face already claimed is that face again, not this one.
             if box is not None and not any(overlap(box, other.box) > SAME_FACE for other in seen):
+                if box is face.box and not face.missing and face.keep_if_still(cells):
+                    seen.append(face)  # it did not move, nor did its lips: the landmarks stand
+                    continue
                 points = self.landmarks(gray, box)
                 if _fits(face, box, points):
-                    face.follow(points, gray)
+                    face.follow(points, gray, cells)
                     if face.still_itself():
                         seen.append(face)
                         continue
@@ -173,7 +178,7 @@ class FaceFinder:
                 missing.append(face)
         return seen, missing, lost
 
-    def _redetect(self, gray, seen, missing, lost, due, confirm=False):
+    def _redetect(self, gray, cells, seen, missing, lost, due, confirm=False):
         """Detect faces and merge them with the faces tracked: a detection replaces its match.
 
         With `confirm`, a tracked face the detector does not find is counted missing.
@@ -191,7 +196,7 @@ class FaceFinder:
                 tracked.remove(match)  # the detector's box is the better start for landmarks
                 if match in visible:
                     visible.remove(match)
-            visible.extend(self._detected(gray, [box]))
+            visible.extend(self._detected(gray, cells, [box]))
         if confirm:
             for face in [face for face in visible if face in seen]:
                 visible.remove(face)
@@ -200,15 +205,8 @@ class FaceFinder:
         ghosts = [face for face in tracked if face.missing]
         return visible + ghosts[:max(0, len(seen) + len(missing) - len(visible))]
 
-    def _detected(self, gray, boxes):
-        return [TrackedFace.calibrate(box, self.landmarks(gray, box), gray) for box in boxes]
-
-
-def _scene(gray):
-    """Return `gray` shrunk to one pixel per SCENE_CELL x SCENE_CELL cell, each its cell's mean."""
-    height, width = gray.shape
-    size = (max(1, width // SCENE_CELL), max(1, height // SCENE_CELL))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    def _detected(self, gray, cells, boxes):
+        return [TrackedFace.calibrate(box, self.landmarks(gray, box), gray, cells) for box in boxes]
 
 
 def _fits(face, box, points):

@@ -11,7 +11,8 @@
 
 `params` has one attribute per declared setting (`params.strength`); `state` is this stage's
 memory for one rendition (one source with one set of settings), kept between frames, with
-its own random generator as `state.rng`. `process` may return `(frame, info)`, where `info`
+its own random generator as `state.rng` and the frame as decoded, before any stage, as
+`state.original` (read it, never write it). `process` may return `(frame, info)`, where `info`
 is a dict of JSON values added to the frame's meta (the second argument of `response_back`).
 """
 
@@ -38,9 +39,10 @@ StageOutput = Frame | tuple[Frame, dict[str, object]]
 
 
 class StageState(types.SimpleNamespace):
-    """One stage's memory for one rendition: `rng`, plus whatever the stage keeps on it."""
+    """One stage's memory for one rendition: `rng`, `original`, and whatever the stage keeps on it."""
 
     rng: np.random.Generator
+    original: Frame | None  # this frame as decoded, before any stage; set before each process()
 
 
 class Stage:
@@ -92,7 +94,7 @@ class Stage:
 
     def new_state(self, rng: np.random.Generator) -> StageState:
         """Return this stage's fresh state for one rendition."""
-        state = StageState(rng=rng)
+        state = StageState(rng=rng, original=None)
         self.start(state)
         return state
 

@@ -40,7 +40,8 @@ class LipRecolour(Stage):
 
     def process(self, frame: Frame, params: Params, state: StageState) -> Frame:
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        faces = self.faces.find(gray, state.faces)
+        # Stillness is judged on the camera's frame: the noise stage moves every pixel it salts.
+        faces = self.faces.find(gray, state.faces, state.original)
         if not faces or params.strength <= 0:
             return frame
         out = frame.copy()
