@@ -37,9 +37,13 @@ def recolour(frame: Frame, points: np.ndarray, colour_bgr: tuple[int, int, int],
         return
     region = frame[top:bottom, left:right].astype(np.float32)
     mask = lip_mask(region.shape, points - np.array([left, top], points.dtype))
-    alpha = cv2.GaussianBlur(mask, (0, 0), FEATHER / 2)
-    alpha = (alpha.astype(np.float32) * (strength / 255.0))[:, :, None]
-    # Keep the lips' own light and shade: tint by luminance instead of pasting flat colour.
-    luminance = region.mean(axis=2, keepdims=True) / 128.0
-    tint = np.clip(np.asarray(colour_bgr, np.float32) * luminance, 0, 255)
-    frame[top:bottom, left:right] = np.rint(region * (1 - alpha) + tint * alpha).astype(np.uint8)
+    alpha = cv2.GaussianBlur(mask, (0, 0), FEATHER / 2).astype(np.float32) * (strength / 255.0)
+    # Keep the lips' own light and shade: tint by luminance (the mean of B, G and R over 128)
+    # instead of pasting flat colour; one matrix per pixel gives the colour times luminance.
+    tint = cv2.transform(region, np.outer(colour_bgr, np.full(3, 1 / 384)).astype(np.float32))
+    np.minimum(tint, 255, out=tint)
+    # region + alpha * (tint - region), in place, then rounded and saturated to uint8.
+    tint -= region
+    tint *= alpha[:, :, None]
+    tint += region
+    frame[top:bottom, left:right] = cv2.convertScaleAbs(tint)

@@ -28,6 +28,8 @@ def mean_filter(frame: np.ndarray, size: int, device: torch.device,
     padded = padded.reshape(padded.shape[0], padded.shape[1], -1)
     height = frame.shape[0]
     rows = max(1, band_pixels // frame.shape[1]) if band_pixels else height
+    if rows >= height:  # one band: its output is the frame, with no copy into another
+        return _filter_band(padded, size, device).reshape(frame.shape)
     out = np.empty(frame.shape[:2] + padded.shape[2:], np.uint8)
     for top in range(0, height, rows):
         bottom = min(top + rows, height)
