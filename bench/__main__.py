@@ -19,8 +19,8 @@ from harness.server import SEED_STYLE, ServerProcess
 from pipeline import current
 from pipeline.huge_pages import ask_for_huge_pages
 
-from . import (detector_bench, fairness, lip_accuracy, pipeline_bench, recording, report,
-               service_soak)
+from . import (detector_bench, devices, fairness, lip_accuracy, pipeline_bench, recording,
+               report, service_soak)
 from .far_link import run_far_link
 from .load import run_load
 from .watch_viewers import run_watch, watch_table
@@ -48,7 +48,7 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to write the results")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: "
-                        "pipeline,detect,motion,load,transport,far,fairness,recording,watch,soak")
+                        "pipeline,detect,devices,motion,load,transport,far,fairness,recording,watch,soak")
     return parser.parse_args(argv)
 
 def machine():
@@ -147,6 +147,9 @@ def _run_parts(args, skip, payload, shared):
     if "detect" not in skip:
         results["detect"] = detector_bench.run(1 if args.smoke else 20)
         log.info("%s\n", detector_bench.table(results["detect"]))
+    if "devices" not in skip:
+        results["devices"] = devices.run(5 if args.smoke else 50)
+        log.info("%s\n", devices.table(results["devices"]))
     if "motion" not in skip:
         results["lips_in_motion"] = run_motion(args)
         log.info("%s\n", report.motion_table(results["lips_in_motion"]))

@@ -12,7 +12,7 @@ import logging
 import pathlib
 import statistics
 
-from harness.frames import SIZES, face_at, jpeg
+from harness.frames import SIZES, face_at, jpeg, moving_clip
 from harness.server import ServerProcess
 
 from .load import run_load
@@ -20,35 +20,49 @@ from .load import run_load
 log = logging.getLogger("bench")
 HERE = pathlib.Path(__file__).resolve().parent.parent
 SERVER_ARGS = ("--log-level", "WARNING", "--max-fps", "1000")
+SCENES = ("still", "moving")
+
+
+def frames_of(scene, size):
+    """Return the JPEGs a client sends in turn for one scene at one size."""
+    width, height = SIZES[size]
+    if scene == "still":
+        return [jpeg(face_at(width, height))]
+    return [jpeg(frame) for frame in moving_clip(width, height, count=60)]
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--before", required=True, type=pathlib.Path,
                         help="another checkout of this project (e.g. a git worktree of an old commit)")
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated, e.g. 640x480")
+    parser.add_argument("--scenes", default=",".join(SCENES),
+                        help="comma-separated: still (one face photo, again and again), moving "
+                             "(a hand-held face: drifting, zooming, turning, 2 s a cycle)")
     parser.add_argument("--turns", type=int, default=3, help="turns at capacity per server and size")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per turn")
     parser.add_argument("--json", default="bench-results/before_after.json")
     return parser.parse_args(argv)
 
-def compare(before, sizes, turns, duration):
-    """Return per size and per checkout the median numbers of `turns` alternating turns."""
+def compare(before, sizes, scenes, turns, duration):
+    """Return per scene, size and checkout the median numbers of `turns` alternating turns."""
     results = {}
     with contextlib.ExitStack() as stack:
         servers = {}
         for name, root in (("before", before), ("after", HERE)):
             server = ServerProcess(*SERVER_ARGS, entry=(str(root / "process.py"),), cwd=root)
             servers[name] = stack.enter_context(server).wait_ready()
-        for size in sizes:
-            payload = jpeg(face_at(*SIZES[size]))
-            for server in servers.values():  # unmeasured: allocator growth, oneDNN's kernel choice
-                run_load(server, payload, clients=2, duration=3.0)
-            runs = {name: [] for name in servers}
-            for _ in range(turns):
-                for name, server in servers.items():
-                    runs[name].append(run_load(server, payload, clients=4, duration=duration))
-            results[size] = {name: _median(rows) for name, rows in runs.items()}
-            log.info("%s: %s", size, results[size])
+        for scene in scenes:
+            for size in sizes:
+                payloads = frames_of(scene, size)
+                for server in servers.values():  # unmeasured: allocator growth, oneDNN's kernel choice
+                    run_load(server, payloads, clients=2, duration=3.0)
+                runs = {name: [] for name in servers}
+                for _ in range(turns):
+                    for name, server in servers.items():
+                        runs[name].append(run_load(server, payloads, clients=4, duration=duration))
+                key = f"{scene} {size}"
+                results[key] = {name: _median(rows) for name, rows in runs.items()}
+                log.info("%s: %s", key, results[key])
     return results
 
 def _median(rows):
@@ -60,12 +74,12 @@ def _median(rows):
 
 def table(results):
     """Return the results as rows a person can read."""
-    lines = [f"{'size':>9} {'checkout':>8} {'cpu ms/frame':>12} {'pipeline':>9} {'serving':>8} "
+    lines = [f"{'scene, size':>16} {'checkout':>8} {'cpu ms/frame':>12} {'pipeline':>9} {'serving':>8} "
              f"{'fps':>7} {'p95 ms':>7} {'pss MB':>7}"]
     for size, by_name in results.items():
         for name, r in by_name.items():
             serving = round(r["server_cpu_ms_per_frame"] - r["pipeline_cpu_ms_per_frame"], 2)
-            lines.append(f"{size:>9} {name:>8} {r['server_cpu_ms_per_frame']:>12} "
+            lines.append(f"{size:>16} {name:>8} {r['server_cpu_ms_per_frame']:>12} "
                          f"{r['pipeline_cpu_ms_per_frame']:>9} {serving:>8} "
                          f"{r['delivered_fps_total']:>7} {r['round_trip_p95_ms']:>7} "
                          f"{r['server_pss_mb']:>7}")
@@ -76,7 +90,8 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
-    results = compare(args.before.resolve(), sizes, args.turns, args.duration)
+    scenes = [s for s in args.scenes.split(",") if s]
+    results = compare(args.before.resolve(), sizes, scenes, args.turns, args.duration)
     log.info("Capacity, before and after, taking turns (every server process counted)\n%s",
              table(results))
     path = pathlib.Path(args.json)

@@ -15,7 +15,8 @@ class LoadClient:
     """One client: sends numbered frames, matches answers by sequence number."""
 
     def __init__(self, url, payload, settings=None, auth=None):
-        self.payload = payload
+        # One frame sent again and again, or a clip's frames sent in turn (a moving face).
+        self.payloads = [payload] if isinstance(payload, (bytes, str)) else list(payload)
         self.sent_at = {}
         self.latencies = []  # (time answered, round trip ms)
         self.sent = 0
@@ -40,7 +41,7 @@ class LoadClient:
         self.sent += 1
         self.sent_at[self.sent] = time.perf_counter()
         self._answered.clear()
-        self.sio.emit("image", self.payload)
+        self.sio.emit("image", self.payloads[(self.sent - 1) % len(self.payloads)])
         self.max_in_flight = max(self.max_in_flight, self.sent - self.last_answered)
 
     def run(self, until, fps=None):

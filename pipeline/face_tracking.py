@@ -150,7 +150,9 @@ def still_cells(frame: Frame | Gray) -> Gray:
 def _under_lips(cells, points):
     """Return the cells under the lips' area as painted (feather included)."""
     top, bottom, left, right = lip_box(points, (cells.shape[0] * STILL_CELL, cells.shape[1] * STILL_CELL))
-    return cells[top // STILL_CELL:-(-bottom // STILL_CELL), left // STILL_CELL:-(-right // STILL_CELL)].copy()
+    rows = slice(top // STILL_CELL, -(-bottom // STILL_CELL))
+    columns = slice(left // STILL_CELL, -(-right // STILL_CELL))
+    return cells[rows, columns].copy()
 
 
 def _crop(gray, box):

@@ -32,4 +32,8 @@ def test_bench_smoke_writes_the_promised_numbers(tmp_path):
     recording = results["recording"]
     assert recording["recording"]["status"] == "ok" and recording["recording"]["frames"] > 0
     assert recording["delivered_fps_total"]["with"] > 0 and "delivered_ratio" in recording
+    devices = results["devices"]
+    assert {"cpu"} <= set(devices["filter"]) and {"cpu"} <= set(devices["detect"])
+    assert all(row["p50_ms"] > 0 for part in ("filter", "detect") for row in devices[part].values())
+    assert ("cuda" in devices["filter"]) != any("torch" in absent for absent in devices["absent"])
     assert "Headline" in proc.stderr
