@@ -54,7 +54,8 @@ def compare(before, sizes, scenes, turns, duration):
         for scene in scenes:
             for size in sizes:
                 payloads = frames_of(scene, size)
-                for server in servers.values():  # unmeasured: allocator growth, oneDNN's kernel choice
+                # Unmeasured: allocator growth, oneDNN's kernel choice.
+                for server in servers.values():
                     run_load(server, payloads, clients=2, duration=3.0)
                 runs = {name: [] for name in servers}
                 for _ in range(turns):
@@ -74,8 +75,8 @@ def _median(rows):
 
 def table(results):
     """Return the results as rows a person can read."""
-    lines = [f"{'scene, size':>16} {'checkout':>8} {'cpu ms/frame':>12} {'pipeline':>9} {'serving':>8} "
-             f"{'fps':>7} {'p95 ms':>7} {'pss MB':>7}"]
+    lines = [f"{'scene, size':>16} {'checkout':>8} {'cpu ms/frame':>12} {'pipeline':>9} "
+             f"{'serving':>8} {'fps':>7} {'p95 ms':>7} {'pss MB':>7}"]
     for size, by_name in results.items():
         for name, r in by_name.items():
             serving = round(r["server_cpu_ms_per_frame"] - r["pipeline_cpu_ms_per_frame"], 2)

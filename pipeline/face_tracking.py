@@ -83,11 +83,13 @@ class TrackedFace:
         self.lips_look, self.kept = _under_lips(cells, points), 0
 
     def keep_if_still(self, cells: Gray) -> bool:
-        """Keep this face's landmarks if its lips have not moved since they were fitted; say whether."""
+        """Keep the landmarks if the lips have not moved since they were fitted; say whether."""
         if self.lips_look is None or self.kept >= KEEP_FRAMES:
             return False
         look = _under_lips(cells, self.points)
-        if look.shape != self.lips_look.shape or cv2.absdiff(look, self.lips_look).max() > LIPS_STILL:
+        if look.shape != self.lips_look.shape:
+            return False
+        if cv2.absdiff(look, self.lips_look).max() > LIPS_STILL:
             return False
         self.kept += 1
         return True
@@ -141,15 +143,18 @@ class TrackedFace:
 
 
 def still_cells(frame: Frame | Gray) -> Gray:
-    """Return a frame (colour or grey) as the grey mean of each STILL_CELL x STILL_CELL cell, float32."""
-    size = (max(1, frame.shape[1] // STILL_CELL), max(1, frame.shape[0] // STILL_CELL))
-    cells = _shrink(frame, size)
+    """Return a frame (colour or grey) as the grey mean of each STILL_CELL-pixel cell, float32."""
+    rows, columns = max(1, frame.shape[0] // STILL_CELL), max(1, frame.shape[1] // STILL_CELL)
+    # Whole cells only, so cell (i, j) is pixels [i, j] * STILL_CELL onwards at every size; a
+    # last strip narrower than a cell is left out.
+    cells = _shrink(frame[:rows * STILL_CELL, :columns * STILL_CELL], (columns, rows))
     return cv2.cvtColor(cells, cv2.COLOR_BGR2GRAY) if cells.ndim == 3 else cells
 
 
 def _under_lips(cells, points):
     """Return the cells under the lips' area as painted (feather included)."""
-    top, bottom, left, right = lip_box(points, (cells.shape[0] * STILL_CELL, cells.shape[1] * STILL_CELL))
+    covered = (cells.shape[0] * STILL_CELL, cells.shape[1] * STILL_CELL)
+    top, bottom, left, right = lip_box(points, covered)
     rows = slice(top // STILL_CELL, -(-bottom // STILL_CELL))
     columns = slice(left // STILL_CELL, -(-right // STILL_CELL))
     return cells[rows, columns].copy()

@@ -123,7 +123,8 @@ class FaceFinder:
             shape = self.predictor(gray, _rect(box))
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int32)
 
-    def find(self, gray: Gray, track: FaceTrack, camera: Frame | Gray | None = None) -> list[np.ndarray]:
+    def find(self, gray: Gray, track: FaceTrack,
+             camera: Frame | Gray | None = None) -> list[np.ndarray]:
         """Return the landmarks of every face in `gray`, updating the client's `track`.
 
         `camera` is the frame as the camera gave it, before noise or any stage: stillness is

@@ -39,7 +39,7 @@ StageOutput = Frame | tuple[Frame, dict[str, object]]
 
 
 class StageState(types.SimpleNamespace):
-    """One stage's memory for one rendition: `rng`, `original`, and whatever the stage keeps on it."""
+    """One stage's memory for one rendition: `rng`, `original`, and what the stage keeps on it."""
 
     rng: np.random.Generator
     original: Frame | None  # this frame as decoded, before any stage; set before each process()
