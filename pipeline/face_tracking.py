@@ -57,21 +57,18 @@ class TrackedFace:
 
     @classmethod
     def calibrate(cls, box: np.ndarray, points: np.ndarray, gray: Gray,
-                  cells: Gray) -> "TrackedFace":
-        """Start tracking a detected face: remember how its box sits around its landmarks.
-
-        `cells` is the camera's frame as still_cells() gives it.
-        """
+                  camera: "CameraCells") -> "TrackedFace":
+        """Start tracking a detected face: remember how its box sits around its landmarks."""
         spread = _spread(points)
         centre = (box[:2] + box[2:]) / 2
         face = cls(box, points, (centre - points.mean(axis=0)) / spread,
                    (box[2:] - box[:2]) / spread)
         face.thumb = face.anchor = _thumbnail(gray, box)
         face.anchor_width = float(box[2] - box[0])
-        face.lips_look = _under_lips(cells, points)
+        face.lips_look = camera.under_lips(points)
         return face
 
-    def follow(self, points: np.ndarray, gray: Gray, cells: Gray) -> None:
+    def follow(self, points: np.ndarray, gray: Gray, camera: "CameraCells") -> None:
         """Take this frame's landmarks: the box and thumbnail move to where the face now is."""
         self.points = points
         spread = _spread(points)
@@ -80,14 +77,14 @@ class TrackedFace:
         self.box = np.concatenate([centre - half, centre + half])
         self.thumb = _thumbnail(gray, self.box)
         self.missing = 0
-        self.lips_look, self.kept = _under_lips(cells, points), 0
+        self.lips_look, self.kept = camera.under_lips(points), 0
 
-    def keep_if_still(self, cells: Gray) -> bool:
+    def keep_if_still(self, camera: "CameraCells") -> bool:
         """Keep the landmarks if the lips have not moved since they were fitted; say whether."""
         if self.lips_look is None or self.kept >= KEEP_FRAMES:
             return False
-        look = _under_lips(cells, self.points)
-        if look.shape != self.lips_look.shape:
+        look = camera.under_lips(self.points)
+        if look.size == 0 or look.shape != self.lips_look.shape:
             return False
         if cv2.absdiff(look, self.lips_look).max() > LIPS_STILL:
             return False
@@ -142,22 +139,40 @@ class TrackedFace:
         return best[1] + np.tile(area[:2], 2)
 
 
-def still_cells(frame: Frame | Gray) -> Gray:
-    """Return a frame (colour or grey) as the grey mean of each STILL_CELL-pixel cell, float32."""
-    rows, columns = max(1, frame.shape[0] // STILL_CELL), max(1, frame.shape[1] // STILL_CELL)
-    # Whole cells only, so cell (i, j) is pixels [i, j] * STILL_CELL onwards at every size; a
-    # last strip narrower than a cell is left out.
-    cells = _shrink(frame[:rows * STILL_CELL, :columns * STILL_CELL], (columns, rows))
-    return cv2.cvtColor(cells, cv2.COLOR_BGR2GRAY) if cells.ndim == 3 else cells
+class CameraCells:
+    """The camera's frame as the grey mean of each STILL_CELL-pixel cell, shrunk where asked.
 
+    Only whole cells count, so cell (i, j) starts at pixel (i, j) * STILL_CELL at every size (a
+    last strip narrower than a cell is left out), and a region shrinks to the same values as
+    the whole frame does there. A frame needs all of it only when the detector may look.
+    """
 
-def _under_lips(cells, points):
-    """Return the cells under the lips' area as painted (feather included)."""
-    covered = (cells.shape[0] * STILL_CELL, cells.shape[1] * STILL_CELL)
-    top, bottom, left, right = lip_box(points, covered)
-    rows = slice(top // STILL_CELL, -(-bottom // STILL_CELL))
-    columns = slice(left // STILL_CELL, -(-right // STILL_CELL))
-    return cells[rows, columns].copy()
+    def __init__(self, frame: Frame | Gray):
+        self.frame = frame
+        self.rows = max(1, frame.shape[0] // STILL_CELL)
+        self.columns = max(1, frame.shape[1] // STILL_CELL)
+        self._everywhere: Gray | None = None
+
+    def everywhere(self) -> Gray:
+        """Return every cell of the frame, float32."""
+        if self._everywhere is None:
+            self._everywhere = self._shrunk(0, self.rows, 0, self.columns)
+        return self._everywhere
+
+    def under_lips(self, points: np.ndarray) -> Gray:
+        """Return the cells under a face's lips as painted (feather included), float32."""
+        covered = (self.rows * STILL_CELL, self.columns * STILL_CELL)
+        top, bottom, left, right = lip_box(points, covered)
+        return self._shrunk(top // STILL_CELL, -(-bottom // STILL_CELL),
+                            left // STILL_CELL, -(-right // STILL_CELL))
+
+    def _shrunk(self, top, bottom, left, right):
+        if bottom <= top or right <= left:
+            return np.zeros((0, 0), np.float32)
+        rows = slice(top * STILL_CELL, bottom * STILL_CELL)
+        columns = slice(left * STILL_CELL, right * STILL_CELL)
+        cells = _shrink(self.frame[rows, columns], (right - left, bottom - top))
+        return cv2.cvtColor(cells, cv2.COLOR_BGR2GRAY) if cells.ndim == 3 else cells
 
 
 def _crop(gray, box):

@@ -7,7 +7,7 @@ a fit that disagrees with where the face was found counts as lost. Landmarks alw
 full resolution.
 
 Nothing is done again for a scene that has not moved, judged on the camera's own frame in
-coarse cells (face_tracking.still_cells), before noise or any stage: the detector rests until
+coarse cells (face_tracking.CameraCells), before noise or any stage: the detector rests until
 a cell moves since its last look, since no face can have come in, and a face whose lips have
 not moved keeps its landmarks. A fixed camera on an empty room or a still sitter then costs
 little more than the paint, as motion-gated detectors (Frigate's, for one) do.
@@ -22,7 +22,7 @@ import cv2
 import dlib
 import numpy as np
 
-from .face_tracking import MISSING_FRAMES, TrackedFace, overlap, still_cells
+from .face_tracking import MISSING_FRAMES, CameraCells, TrackedFace, overlap
 from .frame import Frame, Gray
 from .shared_models import frontal_face_detector, shape_predictor
 
@@ -131,7 +131,7 @@ class FaceFinder:
         judged there (`gray` itself when not given).
         """
         track.frames_since_detection += 1
-        cells = still_cells(gray if camera is None else camera)
+        cells = CameraCells(gray if camera is None else camera)
         if self.redetect_every <= 1:  # no memory between frames: the seed's way
             track.faces = self._detected(gray, cells, self.detect(gray, self._scale(gray.shape[1])))
         else:
@@ -143,11 +143,13 @@ class FaceFinder:
             every = 1 if missing else self.redetect_every
             due = crowded or track.frames_since_detection >= every
             track.scene_age += 1
+            wanted = lost or due or not seen
             # A face just lost, or faces crossing, need the detector's word whatever moved.
-            resting = not (lost or crowded) and track.scene_unchanged(cells)
-            if (lost or due or not seen) and not resting:
+            resting = (wanted and not (lost or crowded)
+                       and track.scene_unchanged(cells.everywhere()))
+            if wanted and not resting:
                 track.faces = self._redetect(gray, cells, seen, missing, lost, due, confirm=crowded)
-                track.looked(cells)
+                track.looked(cells.everywhere())
                 if lost or due:
                     track.frames_since_detection = 0
             else:

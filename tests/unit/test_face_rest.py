@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline import find_landmark_model
-from pipeline.face_tracking import KEEP_FRAMES
+from pipeline.face_tracking import KEEP_FRAMES, STILL_CELL, CameraCells
 from pipeline.faces import SCENE_REST_FRAMES, FaceFinder, FaceTrack
 from pipeline.noise import salt_noise
 
@@ -119,3 +119,21 @@ def test_without_the_camera_frame_noise_counts_as_motion(finder):
         noisy = cv2.blur(salt_noise(frame, 0.02, rng), (3, 3))
         assert len(finder.find(cv2.cvtColor(noisy, cv2.COLOR_BGR2GRAY), track)) == 1
     assert finder.looks == 3 and finder.fits >= 21
+
+
+@pytest.mark.parametrize("height,width", [(480, 640), (245, 333), (5, 7)])
+def test_the_cells_under_the_lips_are_those_of_the_whole_frame(height, width):
+    frame = cv2.resize(face_frame(), (width, height), interpolation=cv2.INTER_AREA)
+    whole = CameraCells(frame).everywhere()
+    assert whole.shape == (max(1, height // STILL_CELL), max(1, width // STILL_CELL))
+    lips = np.array([(width * 0.4, height * 0.6), (width * 0.6, height * 0.7)] * 10, np.int32)
+    points = np.zeros((68, 2), np.int32)
+    points[48:68] = lips
+    under = CameraCells(frame).under_lips(points)
+    assert under.size
+    rows, columns = under.shape
+    places = [(top, left) for top in range(whole.shape[0] - rows + 1)
+              for left in range(whole.shape[1] - columns + 1)
+              if np.allclose(whole[top:top + rows, left:left + columns], under, atol=1e-3)]
+    # Value for value, but for float rounding in the grey conversion (about 1e-5).
+    assert len(places) == 1, "the lips' cells are one block of the whole frame's"
