@@ -35,7 +35,7 @@ SAME_FACE = 0.5            # two tracks whose boxes overlap this much have found
 # A cell that moves more than this many grey levels since the detector's last look means the
 # scene changed; a face coming in moves many by tens, a camera's own noise a cell by under 1.
 SCENE_CHANGE = 6
-SCENE_REST_FRAMES = 50     # the detector looks after this many frames however still the scene
+SCENE_REST_FRAMES = 100    # the detector looks after this many frames however still the scene
 
 
 @dataclasses.dataclass
@@ -150,10 +150,10 @@ class FaceFinder:
             if wanted and not resting:
                 track.faces = self._redetect(gray, cells, seen, missing, lost, due, confirm=crowded)
                 track.looked(cells.everywhere())
-                if lost or due:
-                    track.frames_since_detection = 0
             else:
                 track.faces = seen + missing
+            if lost or due:  # the periodic look, taken or found needless: the next is due later
+                track.frames_since_detection = 0
         # A face mostly out of the frame is still followed, but its landmarks there are guesses.
         return [face.points for face in track.faces
                 if not face.missing and _inside(face.box, gray.shape)]
