@@ -99,6 +99,15 @@ def test_noise_amount_matches_the_setting(amount):
     assert abs(fraction - amount) < 0.1 * amount + 0.002
 
 
+def test_noise_whitens_whole_pixels_and_leaves_the_rest():
+    frame = face_frame()
+    noisy = salt_noise(frame, 0.05, np.random.default_rng(2))
+    changed = (noisy != frame).any(axis=2)
+    assert (noisy[changed] == 255).all()  # every channel of a salted pixel, none half-done
+    assert (noisy[~changed] == frame[~changed]).all()
+    assert (frame == face_frame()).all()  # the input is left as it was
+
+
 def test_noise_is_reproducible_per_client_seed():
     frame = face_frame()
     a = salt_noise(frame, 0.05, np.random.default_rng(7))
