@@ -162,12 +162,15 @@ class FaceFinder:
         """Move each face to where it is now; return those seen, those missing, and widths just lost."""
         seen, missing, lost = [], [], []
         for face in sorted(faces, key=lambda face: face.missing):  # the visible claim first
+            # Lips that did not move keep their landmarks and their box, with no search: the
+            # search is for where a face went, and painted lips are what is seen of it.
+            if (not face.missing and not any(overlap(face.box, other.box) > SAME_FACE for other in seen)
+                    and face.keep_if_still(cells)):
+                seen.append(face)
+                continue
             box = face.relocate(gray)
             # A match on a face already claimed is that face again, not this one.
             if box is not None and not any(overlap(box, other.box) > SAME_FACE for other in seen):
-                if box is face.box and not face.missing and face.keep_if_still(cells):
-                    seen.append(face)  # it did not move, nor did its lips: the landmarks stand
-                    continue
                 points = self.landmarks(gray, box)
                 if _fits(face, box, points):
                     face.follow(points, gray, cells)

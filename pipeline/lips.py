@@ -7,6 +7,7 @@ from .frame import Frame
 
 OUTER_LIP = slice(48, 60)
 INNER_LIP = slice(60, 68)
+LIPS = slice(48, 68)  # every lip point, outer ring and inner
 FEATHER = 5  # blur radius, in pixels, that softens the painted edge
 
 
@@ -29,15 +30,26 @@ def lip_box(points: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, 
             max(left - pad, 0), min(left + width + pad, shape[1]))
 
 
+def feathered_mask(points: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Return the lips' mask in their lip box (lip_box), its edge softened by FEATHER; uint8."""
+    top, bottom, left, right = lip_box(points, shape)
+    mask = lip_mask((bottom - top, right - left), points - np.array([left, top], points.dtype))
+    return cv2.GaussianBlur(mask, (0, 0), FEATHER / 2)
+
+
 def recolour(frame: Frame, points: np.ndarray, colour_bgr: tuple[int, int, int],
-             strength: float) -> None:
-    """Blend `colour_bgr` into one face's lips, in place; only the lip box is touched."""
+             strength: float, mask: np.ndarray | None = None) -> None:
+    """Blend `colour_bgr` into one face's lips, in place; only the lip box is touched.
+
+    `mask` is the face's feathered_mask when the caller kept it from an earlier frame.
+    """
     top, bottom, left, right = lip_box(points, frame.shape)
     if bottom <= top or right <= left:
         return
     region = frame[top:bottom, left:right].astype(np.float32)
-    mask = lip_mask(region.shape, points - np.array([left, top], points.dtype))
-    alpha = cv2.GaussianBlur(mask, (0, 0), FEATHER / 2).astype(np.float32) * (strength / 255.0)
+    if mask is None:
+        mask = feathered_mask(points, frame.shape)
+    alpha = mask.astype(np.float32) * (strength / 255.0)
     # Keep the lips' own light and shade: tint by luminance (the mean of B, G and R over 128)
     # instead of pasting flat colour; one matrix per pixel gives the colour times luminance.
     tint = cv2.transform(region, np.outer(colour_bgr, np.full(3, 1 / 384)).astype(np.float32))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import cv2
 
 from pipeline.config import PipelineConfig
-from pipeline.lips import recolour
+from pipeline.lips import LIPS, feathered_mask, recolour
 from pipeline.stage import Colour, Frame, Number, Params, Stage, StageState
 
 if TYPE_CHECKING:  # for annotations only: dlib is imported in setup (see there)
@@ -37,16 +37,26 @@ class LipRecolour(Stage):
 
     def start(self, state: StageState) -> None:
         state.faces = self.new_track()
+        state.masks = {}  # each face's feathered mask in the last frame, by its lip points
 
     def process(self, frame: Frame, params: Params, state: StageState) -> Frame:
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         # Stillness is judged on the camera's frame: the noise stage moves every pixel it salts.
         faces = self.faces.find(gray, state.faces, state.original)
         if not faces or params.strength <= 0:
+            state.masks = {}
             return frame
         out = frame.copy()
+        masks = {}
         for points in faces:
-            recolour(out, points, params.color.bgr, params.strength)
+            # A still face keeps its landmarks (faces.py), and so the mask they make.
+            key = (points[LIPS].tobytes(), frame.shape[:2])
+            mask = state.masks.get(key)
+            if mask is None:
+                mask = feathered_mask(points, frame.shape)
+            masks[key] = mask
+            recolour(out, points, params.color.bgr, params.strength, mask)
+        state.masks = masks
         return out
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline import find_landmark_model
-from pipeline.face_tracking import KEEP_FRAMES, STILL_CELL, CameraCells
+from pipeline.face_tracking import KEEP_FRAMES, STILL_CELL, CameraCells, TrackedFace
 from pipeline.faces import SCENE_REST_FRAMES, FaceFinder, FaceTrack
 from pipeline.noise import salt_noise
 
@@ -62,6 +62,22 @@ def test_a_still_face_is_painted_every_frame_from_one_look_and_few_fits(finder):
     # kept KEEP_FRAMES times.
     assert finder.fits == 1 + 40 // (KEEP_FRAMES + 1)
     assert all(np.array_equal(faces[0], found[0][0]) for faces in found[:KEEP_FRAMES + 1])
+
+
+def test_a_face_whose_lips_stay_is_not_searched_for(finder, monkeypatch):
+    searches, search = [], TrackedFace.relocate
+
+    def counted(face, gray):
+        searches.append(face)
+        return search(face, gray)
+
+    monkeypatch.setattr(TrackedFace, "relocate", counted)
+    frame, camera, track = face_frame(), Camera(5), FaceTrack()
+    found = [camera.find(finder, frame, track) for _ in range(KEEP_FRAMES)]
+    assert all(len(faces) == 1 for faces in found)
+    assert searches == []  # found by the first frame's look, and its lips kept since
+    camera.find(finder, moved(frame, 2), track)
+    assert len(searches) == 1  # the lips moved: where did the face go?
 
 
 def test_lips_that_move_a_pixel_are_fitted_again(finder):

@@ -8,6 +8,7 @@ import torch
 from pipeline import Pipeline, PipelineConfig, Settings, StreamState, find_landmark_model
 from pipeline.faces import MAX_SEARCH_PIXELS
 from pipeline.frame import is_frame
+from pipeline.lips import recolour
 from pipeline.noise import salt_noise
 from pipeline.stages.filter import KERNEL_SIZES, MeanFilter
 
@@ -154,6 +155,21 @@ def test_every_face_gets_lips(pipeline):
     for side in (left, right):
         assert side.sum() > 500
         assert redness(out, side) - redness(two, side) > 25
+
+
+def test_a_still_face_is_painted_from_its_kept_mask_as_from_a_fresh_one(pipeline):
+    frame, state = face_frame(), StreamState.seeded(0)
+    kept = [pipeline.run(frame, lips_only(), state, {}) for _ in range(3)]
+    assert all(np.array_equal(out, kept[0]) for out in kept)
+    # A moved face's landmarks change, and with them its mask: the paint follows the lips.
+    shift = np.float32([[1, 0, 4], [0, 1, 0]])
+    moved = cv2.warpAffine(frame, shift, frame.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+    out = pipeline.run(moved, lips_only(), state, {})
+    painted = moved.copy()
+    lips = next(stage for stage in pipeline.stages if stage.name == "lips")
+    for points in [face.points for face in state.of(lips).faces.faces]:
+        recolour(painted, points, (0, 0, 255), 0.8)
+    assert np.array_equal(out, painted) and not np.array_equal(out, kept[0])
 
 
 def test_a_frame_without_a_face_passes_unchanged(pipeline):
