@@ -6,11 +6,11 @@ searched for it with normalised cross-correlation at three scales around the las
 The best match says where the box went and how sure that is; a poor match means the face
 was lost (it left, jumped too far or was covered), and the caller detects afresh.
 
-A face that has not moved keeps its landmarks. Stillness is judged on the camera's own frame
-(before noise or any stage), shrunk to cells of STILL_CELL pixels: while the cells under the
-lips stay within LIPS_STILL grey levels of how they were when the landmarks were fitted, the
-lips are where they were, and a new fit would only add the predictor's jitter (1-2 px on the
-lips of a still face under the default noise).
+A face whose lips have not moved keeps its landmarks and its box, and is not searched for.
+Stillness is judged on the camera's own frame (before noise or any stage), shrunk to cells of
+STILL_CELL pixels: while the cells under the lips stay within LIPS_STILL grey levels of how
+they were when the landmarks were fitted, the lips are where they were, and a new fit would
+only add the predictor's jitter (1-2 px on the lips of a still face under the default noise).
 """
 
 import dataclasses

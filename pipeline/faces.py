@@ -9,7 +9,7 @@ full resolution.
 Nothing is done again for a scene that has not moved, judged on the camera's own frame in
 coarse cells (face_tracking.CameraCells), before noise or any stage: the detector rests until
 a cell moves since its last look, since no face can have come in, and a face whose lips have
-not moved keeps its landmarks. A fixed camera on an empty room or a still sitter then costs
+not moved keeps its landmarks and box without a search. A fixed camera on an empty room or a still sitter then costs
 little more than the paint, as motion-gated detectors (Frigate's, for one) do.
 """
 
