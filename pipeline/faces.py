@@ -9,8 +9,9 @@ full resolution.
 Nothing is done again for a scene that has not moved, judged on the camera's own frame in
 coarse cells (face_tracking.CameraCells), before noise or any stage: the detector rests until
 a cell moves since its last look, since no face can have come in, and a face whose lips have
-not moved keeps its landmarks and box without a search. A fixed camera on an empty room or a still sitter then costs
-little more than the paint, as motion-gated detectors (Frigate's, for one) do.
+not moved keeps its landmarks and its box without a search. A fixed camera on an empty room or
+a still sitter then costs little more than the paint, as motion-gated detectors (Frigate's,
+for one) do.
 """
 
 import dataclasses
@@ -161,16 +162,18 @@ class FaceFinder:
     def _follow(self, gray, cells, faces):
         """Move each face to where it is now; return those seen, those missing, and widths just lost."""
         seen, missing, lost = [], [], []
+
+        def claimed(box):  # a box on a face already seen is that face again, not this one
+            return any(overlap(box, other.box) > SAME_FACE for other in seen)
+
         for face in sorted(faces, key=lambda face: face.missing):  # the visible claim first
             # Lips that did not move keep their landmarks and their box, with no search: the
             # search is for where a face went, and painted lips are what is seen of it.
-            if (not face.missing and not any(overlap(face.box, other.box) > SAME_FACE for other in seen)
-                    and face.keep_if_still(cells)):
+            if not face.missing and not claimed(face.box) and face.keep_if_still(cells):
                 seen.append(face)
                 continue
             box = face.relocate(gray)
-            # A match on a face already claimed is that face again, not this one.
-            if box is not None and not any(overlap(box, other.box) > SAME_FACE for other in seen):
+            if box is not None and not claimed(box):
                 points = self.landmarks(gray, box)
                 if _fits(face, box, points):
                     face.follow(points, gray, cells)
